@@ -1,0 +1,3 @@
+module tsunagu
+
+go 1.26
