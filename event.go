@@ -1,0 +1,110 @@
+package tsunagu
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// EventType names what happened, as noun:past_tense.
+type EventType string
+
+// Event types. The payload of each is a JSON object documented beside it.
+const (
+	EventTenantCreated     EventType = "tenant:created"
+	EventUserCreated       EventType = "user:created"          // {"username","role"}
+	EventUserUpdated       EventType = "user:updated"          // {"fields":[...]}
+	EventUserPasswordSet   EventType = "user:password_changed" // {}
+	EventUserLoggedIn      EventType = "user:logged_in"        // {"username"}
+	EventUserLoggedOut     EventType = "user:logged_out"       // {"username"}
+	EventUserLoginFailed   EventType = "user:login_failed"     // {"username","locked"}
+	EventTokenCreated      EventType = "token:created"         // {"name","role"}
+	EventTokenRevoked      EventType = "token:revoked"         // {}
+	EventAgentStateChanged EventType = "agent:state_changed"   // {"from","to","reason"}
+	EventQueueCreated      EventType = "queue:created"         // {"name"}
+	EventCustomerCreated   EventType = "customer:created"      // {}
+	EventCustomerUpdated   EventType = "customer:updated"      // {"fields":[...]}
+	EventCustomerDeleted   EventType = "customer:deleted"      // {}
+	EventCustomerRevealed  EventType = "customer:revealed"     // {"by"}: a read of unmasked personal data
+	EventContactArrived    EventType = "contact:arrived"       // {"direction","number_masked"}
+	EventContactQueued     EventType = "contact:queued"        // {"queue_id"}
+	EventContactOffered    EventType = "contact:offered"       // {"agent_id"}
+	EventContactConnected  EventType = "contact:connected"     // {"agent_id"}
+	EventContactAbandoned  EventType = "contact:abandoned"     // {"wait_seconds"}
+	EventContactEnded      EventType = "contact:ended"         // {"by"}
+	EventContactWrapped    EventType = "contact:wrapped"       // {"disposition_id","reason_id","thank_you"}
+	EventReferenceCreated  EventType = "reference:created"     // skills, teams, reasons, dispositions: {"kind","id"}
+)
+
+// Event is one entry of the durable event log. Seq is assigned by the store,
+// monotonic across the whole store (not per tenant), in commit order.
+type Event struct {
+	Seq       int64           `json:"seq"`
+	TenantID  TenantID        `json:"tenant_id"`
+	Type      EventType       `json:"type"`
+	Time      time.Time       `json:"time"`
+	ActorID   UserID          `json:"actor_id,omitempty"`   // who caused it, when a user did
+	AgentID   AgentID         `json:"agent_id,omitempty"`   // the agent it concerns
+	ContactID ContactID       `json:"contact_id,omitempty"` // the contact it concerns
+	Subject   string          `json:"subject,omitempty"`    // ID of any other entity it concerns
+	Payload   json.RawMessage `json:"payload"`
+}
+
+// NewEvent builds an event with payload marshalled from p (nil -> {}).
+func NewEvent(tenant TenantID, typ EventType, at time.Time, p any) Event {
+	raw := json.RawMessage(`{}`)
+	if p != nil {
+		if b, err := json.Marshal(p); err == nil {
+			raw = b
+		}
+	}
+	return Event{TenantID: tenant, Type: typ, Time: at.UTC(), Payload: raw}
+}
+
+// agentVisible are the event types an agent sees for the whole tenant; other
+// events reach an agent only when they concern that agent.
+var agentVisible = map[EventType]bool{
+	EventQueueCreated:      true,
+	EventAgentStateChanged: true, // the floor's states are not personal data
+}
+
+// Visible reports whether p may see e. Supervisors and admins see every event
+// of their tenant; agents see their own and the floor-wide ones. Nobody sees
+// another tenant's events.
+func (e *Event) Visible(p *Principal) bool {
+	if p == nil || e.TenantID != p.TenantID {
+		return false
+	}
+	if p.Role.AtLeast(RoleSupervisor) {
+		return true
+	}
+	if e.Type == EventCustomerRevealed || e.Type == EventUserLoginFailed {
+		return false // audit entries are for supervisors
+	}
+	if p.AgentID != "" && e.AgentID == p.AgentID {
+		return true
+	}
+	return agentVisible[e.Type]
+}
+
+// EventLog reads the durable log. Appending happens inside the stores, in the
+// same transaction as the change an event describes.
+type EventLog interface {
+	// ListEvents returns up to limit events of tenant with Seq > after, in
+	// Seq order. An empty tenant lists every tenant's (for projections).
+	ListEvents(ctx context.Context, tenant TenantID, after int64, limit int) ([]Event, error)
+	// LastSeq returns the highest sequence number written so far.
+	LastSeq(ctx context.Context) (int64, error)
+}
+
+// Bus delivers committed events to live subscribers on this node (inmem) or
+// across nodes (natsbus). It may drop a slow subscriber: the subscription's
+// channel is then closed and the subscriber resumes from the EventLog.
+type Bus interface {
+	// Publish hands committed events to subscribers, in Seq order.
+	Publish(events ...Event)
+	// Subscribe returns a channel of events published after the call and a
+	// cancel function. The channel is closed when cancelled or when the
+	// subscriber fell too far behind.
+	Subscribe(buffer int) (<-chan Event, func())
+}

@@ -1,0 +1,86 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"tsunagu"
+)
+
+// Roles, shortened for the table below.
+const (
+	public     tsunagu.Role = ""
+	agent                   = tsunagu.RoleAgent
+	supervisor              = tsunagu.RoleSupervisor
+	admin                   = tsunagu.RoleAdmin
+)
+
+// apiRoutes is the whole API: method, pattern, the least role, a summary (the
+// OpenAPI document must list exactly these; a test keeps them in step).
+func (s *Server) apiRoutes() []route {
+	return []route{
+		{"POST", "/api/v1/auth/login", public, "Log in; sets the session cookie and returns the user and CSRF token", s.login},
+		{"POST", "/api/v1/auth/logout", public, "Log out; ends the session", s.logout},
+		{"GET", "/api/v1/me", agent, "The caller, their agent state and CSRF token", s.me},
+		{"PUT", "/api/v1/me/state", agent, "Set the caller's own agent state (available, not_ready with reason, offline)", s.setMyState},
+		{"PUT", "/api/v1/me/password", agent, "Change the caller's own password", s.setMyPassword},
+
+		{"GET", "/api/v1/users", admin, "List users", s.listUsers},
+		{"POST", "/api/v1/users", admin, "Create a user", s.createUser},
+		{"GET", "/api/v1/users/{id}", admin, "Get a user", s.getUser},
+		{"PUT", "/api/v1/users/{id}/password", admin, "Reset a user's password", s.resetPassword},
+
+		{"GET", "/api/v1/tokens", admin, "List API tokens", s.listTokens},
+		{"POST", "/api/v1/tokens", admin, "Create an API token (the secret is shown once)", s.createToken},
+		{"DELETE", "/api/v1/tokens/{id}", admin, "Revoke an API token", s.revokeToken},
+
+		{"GET", "/api/v1/agents", supervisor, "List agents with state and skills", s.listAgents},
+		{"PUT", "/api/v1/agents/{id}/state", supervisor, "Change an agent's state", s.setAgentState},
+		{"PUT", "/api/v1/agents/{id}/skills", admin, "Replace an agent's skills", s.setAgentSkills},
+
+		{"GET", "/api/v1/queues", agent, "List queues", s.listQueues},
+		{"POST", "/api/v1/queues", admin, "Create a queue", s.createQueue},
+		{"GET", "/api/v1/queues/stats", agent, "Today's figures per queue and agents by state", s.queueStats},
+		{"GET", "/api/v1/skills", agent, "List skills", s.listSkills},
+		{"POST", "/api/v1/skills", admin, "Create a skill", s.createSkill},
+		{"GET", "/api/v1/teams", agent, "List teams", s.listTeams},
+		{"POST", "/api/v1/teams", admin, "Create a team", s.createTeam},
+		{"GET", "/api/v1/reasons", agent, "List contact reasons", s.listReasons},
+		{"POST", "/api/v1/reasons", admin, "Create a contact reason", s.createReason},
+		{"GET", "/api/v1/dispositions", agent, "List dispositions", s.listDispositions},
+		{"POST", "/api/v1/dispositions", admin, "Create a disposition", s.createDisposition},
+
+		{"GET", "/api/v1/customers", agent, "Find customers by caller ID (?phone=) or list them; personal data masked", s.listCustomers},
+		{"POST", "/api/v1/customers", agent, "Create a customer", s.createCustomer},
+		{"GET", "/api/v1/customers/{id}", agent, "Get a customer, masked", s.getCustomer},
+		{"PUT", "/api/v1/customers/{id}", agent, "Replace a customer's fields and phones", s.updateCustomer},
+		{"DELETE", "/api/v1/customers/{id}", supervisor, "Delete a customer", s.deleteCustomer},
+		{"POST", "/api/v1/customers/{id}/reveal", agent, "Get a customer unmasked; the read is audited", s.revealCustomer},
+
+		{"GET", "/api/v1/contacts", agent, "List contacts (agents: their own, or a customer's history)", s.listContacts},
+		{"GET", "/api/v1/contacts/{id}", agent, "Get a contact with its events", s.getContact},
+
+		{"GET", "/api/v1/events", agent, "The event stream: a WebSocket (resumable with ?since=SEQ), or one JSON page without Upgrade", s.events},
+		{"GET", "/api/v1/openapi.json", public, "This API's OpenAPI 3.1 document", s.openapi},
+	}
+}
+
+// Routes lists "METHOD PATTERN" of every API route (for docs and tests).
+func (s *Server) Routes() []string {
+	out := make([]string, len(s.routes))
+	for i, r := range s.routes {
+		out[i] = r.method + " " + r.pattern
+	}
+	return out
+}
+
+// RouteRole returns the least role a route needs ("" for public).
+func (s *Server) RouteRole(methodPattern string) (tsunagu.Role, bool) {
+	for _, r := range s.routes {
+		if r.method+" "+r.pattern == methodPattern {
+			return r.min, true
+		}
+	}
+	return "", false
+}
+
+func created(w http.ResponseWriter, v any) error { return reply(w, http.StatusCreated, v) }

@@ -1,0 +1,307 @@
+// Package sqlite is the embedded store: SQLite through the CGO-free
+// modernc.org/sqlite driver, in WAL mode, with one writer connection and a
+// pool of readers. It implements every store interface of package tsunagu and
+// appends each change's events in the same transaction as the change.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"tsunagu"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+var _ tsunagu.Store = (*DB)(nil)
+
+// DB is an open store. The zero value is not usable; call Open.
+type DB struct {
+	path string
+	w    *sql.DB // exactly one connection: SQLite allows one writer at a time
+	r    *sql.DB // read pool; WAL lets readers run beside the writer
+
+	// wmu serialises write transactions in Go rather than in SQLite's busy
+	// handler, and keeps publishing in commit order.
+	wmu sync.Mutex
+
+	// Now is the clock, replaceable in tests.
+	Now func() time.Time
+	// Publish, when set, receives each transaction's events after commit, in
+	// sequence order, while the next writer waits (so order is preserved).
+	// It must not block: the in-process bus drops slow subscribers instead.
+	Publish func(events ...tsunagu.Event)
+}
+
+// Open opens (creating if needed) the database at path and applies pending
+// migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	// Pragmas in PocketBase's order: busy_timeout first so that the others
+	// can wait for a lock; WAL so readers never block the writer;
+	// synchronous=NORMAL is durable across application crashes in WAL and
+	// loses at most the last transactions on power loss; foreign keys on.
+	pragmas := []string{
+		"busy_timeout(10000)",
+		"journal_mode(WAL)",
+		"journal_size_limit(200000000)",
+		"synchronous(NORMAL)",
+		"foreign_keys(ON)",
+		"temp_store(MEMORY)",
+		"cache_size(-32000)",
+	}
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate") // take the write lock at BEGIN: no upgrade deadlocks
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
+	r.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
+	db := &DB{path: path, w: w, r: r, Now: time.Now}
+	if err := db.w.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database. A final checkpoint folds the WAL into the main
+// file so that a copy of the file alone is complete.
+func (db *DB) Close() error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	_, _ = db.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// Path returns the database file path.
+func (db *DB) Path() string { return db.path }
+
+// Ping reports whether both the writer and the readers answer.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.r.PingContext(ctx)
+}
+
+// Migrate applies the embedded migrations not yet applied, each in its own
+// transaction together with its row in schema_migrations.
+func (db *DB) Migrate(ctx context.Context) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migrate: bad migration name %s", base)
+		}
+		var n int
+		if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, v).Scan(&n); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
+			v, base, time.Now().UnixMilli()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion returns the highest applied migration.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	err := db.r.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v)
+	return int(v.Int64), err
+}
+
+// Backup writes a consistent copy of the database to path while the store
+// keeps serving: VACUUM INTO reads one snapshot, so concurrent writes are
+// either wholly in the copy or not at all. path must not exist.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if _, err := db.r.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// tx is one write transaction and the events it appends.
+type tx struct {
+	*sql.Tx
+	ctx    context.Context
+	now    time.Time
+	events []tsunagu.Event
+}
+
+// write runs fn in a write transaction, appends nothing on error, and
+// publishes the events after a successful commit.
+func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	sqlTx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &tx{Tx: sqlTx, ctx: ctx, now: db.Now()}
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if db.Publish != nil && len(t.events) > 0 {
+		db.Publish(t.events...)
+	}
+	return nil
+}
+
+// appendEvent writes e to the log inside the transaction and records the
+// assigned sequence. The actor is taken from the principal in ctx.
+func (t *tx) appendEvent(e tsunagu.Event) error {
+	if e.Time.IsZero() {
+		e.Time = t.now
+	}
+	if e.ActorID == "" {
+		if p := tsunagu.FromContext(t.ctx); p != nil {
+			e.ActorID = p.UserID
+		}
+	}
+	if len(e.Payload) == 0 {
+		e.Payload = []byte(`{}`)
+	}
+	err := t.QueryRowContext(t.ctx, `INSERT INTO events(tenant_id, type, time, actor_id, agent_id, contact_id, subject, payload)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		e.TenantID, e.Type, e.Time.UnixMilli(), e.ActorID, e.AgentID, e.ContactID, e.Subject, string(e.Payload)).Scan(&e.Seq)
+	if err != nil {
+		return fmt.Errorf("append event %s: %w", e.Type, err)
+	}
+	e.Time = time.UnixMilli(e.Time.UnixMilli()).UTC() // as stored
+	t.events = append(t.events, e)
+	return nil
+}
+
+// newID returns prefix + a ULID-style identifier: 48 bits of milliseconds and
+// 80 random bits in Crockford base32, so IDs sort by creation time.
+func newID(prefix string, now time.Time) string {
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	var b [16]byte
+	ms := uint64(now.UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	if _, err := rand.Read(b[6:]); err != nil {
+		panic(err) // crypto/rand never fails on Linux; a failure is unrecoverable
+	}
+	// 128 bits -> 26 base32 characters, most significant first.
+	out := make([]byte, 26)
+	var acc uint64
+	var bits uint
+	j := 0
+	// the first character carries the top 3 bits (ULID's 130-bit padding)
+	acc, bits = 0, 2
+	for _, c := range b {
+		acc = acc<<8 | uint64(c)
+		bits += 8
+		for bits >= 5 {
+			bits -= 5
+			out[j] = alphabet[(acc>>bits)&31]
+			j++
+		}
+	}
+	return prefix + string(out[:j])
+}
+
+// ms converts a time to stored milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS converts stored milliseconds to UTC time.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// nullMS converts an optional time for storage.
+func nullMS(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// ptrMS converts an optional stored time.
+func ptrMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") ||
+		strings.Contains(err.Error(), "PRIMARY KEY"))
+}
+
+// notFound builds the ENOTFOUND error for kind.
+func notFound(kind string) error {
+	return tsunagu.Errorf(tsunagu.ENOTFOUND, "%s not found.", kind)
+}
