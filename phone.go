@@ -38,9 +38,14 @@ func NormalizePhone(s string) (string, error) {
 	case strings.HasPrefix(d, "010"):
 		d = d[3:] // Japan's international call prefix
 	case strings.HasPrefix(d, "0"):
-		// Domestic Japanese: 10 digits (landline, 0120, 050...) or 11 (mobile, 0800).
-		if len(d) != 10 && len(d) != 11 {
-			return "", FieldError("phone", "A Japanese number has 10 or 11 digits including the leading 0.")
+		// Domestic Japanese: mobile, IP and M2M numbers (020/050/060/070/080/
+		// 090) and 0800 have 11 digits; fixed lines, 0120 and 0570 have 10.
+		want := 10
+		if strings.HasPrefix(d, "0800") || (len(d) > 2 && d[2] == '0' && strings.ContainsRune("256789", rune(d[1]))) {
+			want = 11
+		}
+		if len(d) != want {
+			return "", FieldError("phone", "This Japanese number needs %d digits including the leading 0; it has %d.", want, len(d))
 		}
 		d = "81" + d[1:]
 	case d == "":

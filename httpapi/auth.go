@@ -200,7 +200,7 @@ func (s *Server) setMyPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !VerifyPassword(l.PasswordHash, req.CurrentPassword) {
-		return &tsunagu.Error{Code: tsunagu.EFORBIDDEN, Field: "current_password", Message: "The current password is wrong."}
+		return tsunagu.FieldError("current_password", "The current password is wrong.")
 	}
 	if err := tsunagu.ValidatePassword(req.NewPassword); err != nil {
 		err.(*tsunagu.Error).Field = "new_password"

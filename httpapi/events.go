@@ -60,6 +60,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 		return nil // Accept has answered the request
 	}
 	defer c.CloseNow()
+	s.streams.Add(1)
+	defer s.streams.Done()
 	s.metrics.streams.Inc()
 	defer s.metrics.streams.Dec()
 	ctx := c.CloseRead(r.Context()) // we only send; this handles pings and close frames

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,6 +73,8 @@ type Server struct {
 	metrics    *metrics
 	// streamBuffer is each event stream's bus subscription buffer.
 	streamBuffer int
+	// streams counts running event streams so shutdown can wait for them.
+	streams sync.WaitGroup
 }
 
 // route is one API endpoint and the least role that may call it ("" = public).
@@ -165,6 +168,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Drain makes /readyz fail so a load balancer stops sending new work.
 func (s *Server) Drain() { s.draining.Store(true) }
+
+// Wait waits for running event streams to end. They end when their request
+// context (the http.Server's BaseContext) is cancelled.
+func (s *Server) Wait() { s.streams.Wait() }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, map[string]string{"status": "ok", "version": s.version})

@@ -188,7 +188,9 @@ func (db *DB) ListReasons(ctx context.Context, tenant tsunagu.TenantID) ([]tsuna
 // ListDispositions lists dispositions.
 func (db *DB) ListDispositions(ctx context.Context, tenant tsunagu.TenantID) ([]tsunagu.Disposition, error) {
 	return listRef(ctx, db, `SELECT tenant_id, id, name, name_en, conversion FROM dispositions WHERE tenant_id = ? ORDER BY id`, tenant,
-		func(d *tsunagu.Disposition) []any { return []any{&d.TenantID, &d.ID, &d.Name, &d.NameEn, &d.Conversion} })
+		func(d *tsunagu.Disposition) []any {
+			return []any{&d.TenantID, &d.ID, &d.Name, &d.NameEn, &d.Conversion}
+		})
 }
 
 func listRef[T any](ctx context.Context, db *DB, query string, tenant tsunagu.TenantID, fields func(*T) []any) ([]T, error) {

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"tsunagu"
+	"tsunagu/httpapi"
+	"tsunagu/sqlite"
+)
+
+// dataFlag adds --data with the TSUNAGU_DATA default to a subcommand.
+func dataFlag(fs *flag.FlagSet) *string {
+	def := os.Getenv("TSUNAGU_DATA")
+	if def == "" {
+		def = "./tsunagu-data"
+	}
+	return fs.String("data", def, "data directory (env TSUNAGU_DATA)")
+}
+
+// openExisting opens the store of an existing data directory; the admin
+// commands never create an empty center by accident.
+func openExisting(ctx context.Context, data string) (*sqlite.DB, error) {
+	path := filepath.Join(data, "tsunagu.db")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no database at %s (run tsunagu serve or tsunagu migrate first): %w", path, err)
+	}
+	return sqlite.Open(ctx, path)
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*data, 0o750); err != nil {
+		return err
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(*data, "tsunagu.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema version %d at %s\n", v, db.Path())
+	return nil
+}
+
+func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs)
+	to := fs.String("to", "", "file to write the backup to (must not exist)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *to == "" {
+		return fmt.Errorf("%w: backup needs --to FILE", errUsage)
+	}
+	if _, err := os.Stat(*to); err == nil {
+		return fmt.Errorf("%s exists; choose a new file", *to)
+	}
+	db, err := openExisting(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, *to); err != nil {
+		return err
+	}
+	st, err := os.Stat(*to)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backup written to %s (%d bytes)\n", *to, st.Size())
+	return nil
+}
+
+// runUser manages logins. Passwords come from the first line of stdin, never
+// from arguments (which other users can see in the process list).
+func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: user add|list|passwd", errUsage)
+	}
+	fs := flag.NewFlagSet("user "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs)
+	tenant := fs.String("tenant", string(demoTenant), "tenant ID")
+	switch args[0] {
+	case "add":
+		username := fs.String("username", "", "login name (a–z, 0–9, . _ -)")
+		display := fs.String("name", "", "display name, e.g. 佐藤 花子")
+		kana := fs.String("kana", "", "reading of the name, e.g. さとう はなこ")
+		role := fs.String("role", "agent", "agent, supervisor or admin")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		u := &tsunagu.User{TenantID: tsunagu.TenantID(*tenant), Username: *username, DisplayName: *display, Kana: *kana, Role: tsunagu.Role(*role)}
+		if err := u.Validate(); err != nil {
+			return fmt.Errorf("%w: %s", errUsage, tsunagu.ErrorMessage(err))
+		}
+		pw, err := readPassword(stdin)
+		if err != nil {
+			return err
+		}
+		db, err := openExisting(ctx, *data)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		hash, err := httpapi.HashPassword(pw)
+		if err != nil {
+			return err
+		}
+		if err := db.CreateUser(ctx, u, hash); err != nil {
+			return errors.New(tsunagu.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "created %s (%s) in %s\n", u.Username, u.Role, u.TenantID)
+		return nil
+	case "list":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		db, err := openExisting(ctx, *data)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USERNAME\tROLE\tNAME\tKANA\tAGENT")
+		cursor := ""
+		for {
+			us, next, err := db.ListUsers(ctx, tsunagu.TenantID(*tenant), tsunagu.Page{Limit: 500, Cursor: cursor})
+			if err != nil {
+				return err
+			}
+			for _, u := range us {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, u.DisplayName, u.Kana, u.AgentID)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		return tw.Flush()
+	case "passwd":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return fmt.Errorf("%w: user passwd USERNAME (new password on stdin)", errUsage)
+		}
+		pw, err := readPassword(stdin)
+		if err != nil {
+			return err
+		}
+		db, err := openExisting(ctx, *data)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		l, err := db.FindLogin(ctx, fs.Arg(0))
+		if err != nil {
+			return errors.New(tsunagu.ErrorMessage(err))
+		}
+		hash, err := httpapi.HashPassword(pw)
+		if err != nil {
+			return err
+		}
+		if err := db.SetPassword(ctx, l.User.TenantID, l.User.ID, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password changed for %s; their sessions were ended\n", l.User.Username)
+		return nil
+	}
+	return fmt.Errorf("%w: unknown user command %q (add, list, passwd)", errUsage, args[0])
+}
+
+func readPassword(stdin io.Reader) (string, error) {
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if err := tsunagu.ValidatePassword(pw); err != nil {
+		return "", fmt.Errorf("%w: %s (give it on stdin: echo 'secret-pw' | tsunagu user ...)", errUsage, tsunagu.ErrorMessage(err))
+	}
+	return pw, nil
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the server's configuration. Sources, later overriding earlier:
+// built-in defaults, the YAML file (--config or TSUNAGU_CONFIG; unknown keys
+// are an error, so a typo never silently falls back to a default), TSUNAGU_*
+// environment variables, then flags given on the command line.
+// docs/config-sample.yaml documents every key; a test parses it.
+type Config struct {
+	Data            string   `yaml:"data"`
+	HTTP            string   `yaml:"http"`
+	SIP             string   `yaml:"sip"`
+	Demo            bool     `yaml:"demo"`
+	LogLevel        string   `yaml:"log_level"`
+	LogFormat       string   `yaml:"log_format"`
+	TLSCert         string   `yaml:"tls_cert"`
+	TLSKey          string   `yaml:"tls_key"`
+	SessionTTL      Duration `yaml:"session_ttl"`
+	BodyLimitBytes  int64    `yaml:"body_limit_bytes"`
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+}
+
+// Duration reads "12h" / "30s" in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 30s or 12h", n.Line, n.Value)
+	}
+	d.Duration = v
+	return nil
+}
+
+func defaultConfig() Config {
+	return Config{
+		Data: "./tsunagu-data", HTTP: ":8080", SIP: ":5060",
+		LogLevel: "info", LogFormat: "auto",
+		SessionTTL:      Duration{12 * time.Hour},
+		BodyLimitBytes:  1 << 20,
+		ShutdownTimeout: Duration{15 * time.Second},
+	}
+}
+
+// loadConfigFile reads a YAML config strictly.
+func loadConfigFile(path string, c *Config) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// serveFlags parses serve's flags and builds the configuration from all
+// sources.
+func serveFlags(args []string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f Config
+	configPath := fs.String("config", "", "YAML config file (env TSUNAGU_CONFIG)")
+	fs.StringVar(&f.Data, "data", "", "data directory (env TSUNAGU_DATA, default ./tsunagu-data)")
+	fs.StringVar(&f.HTTP, "http", "", "HTTP listen address (env TSUNAGU_HTTP, default :8080)")
+	fs.StringVar(&f.SIP, "sip", "", "SIP listen address (env TSUNAGU_SIP, default :5060)")
+	fs.BoolVar(&f.Demo, "demo", false, "seed and serve a demo call center (env TSUNAGU_DEMO=1)")
+	fs.StringVar(&f.LogLevel, "log-level", "", "debug, info, warn or error (env TSUNAGU_LOG_LEVEL)")
+	fs.StringVar(&f.LogFormat, "log-format", "", "auto, text or json (env TSUNAGU_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, fs.Arg(0))
+	}
+	c := defaultConfig()
+	if *configPath == "" {
+		*configPath = os.Getenv("TSUNAGU_CONFIG")
+	}
+	if *configPath != "" {
+		if err := loadConfigFile(*configPath, &c); err != nil {
+			return Config{}, err
+		}
+	}
+	env := func(key string, dst *string) {
+		if v, ok := os.LookupEnv(key); ok && v != "" {
+			*dst = v
+		}
+	}
+	env("TSUNAGU_DATA", &c.Data)
+	env("TSUNAGU_HTTP", &c.HTTP)
+	env("TSUNAGU_SIP", &c.SIP)
+	env("TSUNAGU_LOG_LEVEL", &c.LogLevel)
+	env("TSUNAGU_LOG_FORMAT", &c.LogFormat)
+	env("TSUNAGU_TLS_CERT", &c.TLSCert)
+	env("TSUNAGU_TLS_KEY", &c.TLSKey)
+	if v := os.Getenv("TSUNAGU_DEMO"); v == "1" || v == "true" {
+		c.Demo = true
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "data":
+			c.Data = f.Data
+		case "http":
+			c.HTTP = f.HTTP
+		case "sip":
+			c.SIP = f.SIP
+		case "demo":
+			c.Demo = f.Demo
+		case "log-level":
+			c.LogLevel = f.LogLevel
+		case "log-format":
+			c.LogFormat = f.LogFormat
+		}
+	})
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	if strings.TrimSpace(c.Data) == "" {
+		return fmt.Errorf("%w: data directory is empty", errUsage)
+	}
+	for name, addr := range map[string]string{"http": c.HTTP, "sip": c.SIP} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("%w: --%s %q is not host:port", errUsage, name, addr)
+		}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	switch c.LogFormat {
+	case "auto", "text", "json":
+	default:
+		return fmt.Errorf("%w: log format %q is not auto, text or json", errUsage, c.LogFormat)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("%w: tls_cert and tls_key go together", errUsage)
+	}
+	if c.BodyLimitBytes < 1024 {
+		return fmt.Errorf("%w: body_limit_bytes must be at least 1024", errUsage)
+	}
+	if c.SessionTTL.Duration < time.Minute {
+		return fmt.Errorf("%w: session_ttl must be at least 1m", errUsage)
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("%w: log level %q is not debug, info, warn or error", errUsage, s)
+	}
+	return l, nil
+}
+
+// newLogger logs text to a terminal and JSON otherwise (to a collector).
+func newLogger(w io.Writer, c Config) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	format := c.LogFormat
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

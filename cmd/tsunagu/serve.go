@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"tsunagu/httpapi"
+	"tsunagu/inmem"
+	"tsunagu/sqlite"
+)
+
+// runServe runs the center until ctx is cancelled (Ctrl-C), then drains:
+// readiness fails at once, HTTP requests in flight finish up to the shutdown
+// timeout, event streams are closed, and the database is checkpointed and
+// closed. ready, when set, receives the HTTP address once listening (tests
+// use --http 127.0.0.1:0).
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(addr string)) error {
+	cfg, err := serveFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg)
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	dbPath := filepath.Join(cfg.Data, "tsunagu.db")
+	db, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// Single node: SQLite and the in-process bus. Scaled-out mode will swap
+	// these for postgres and natsbus behind the same interfaces.
+	bus := &inmem.Bus{}
+	db.Publish = bus.Publish
+	log.Info("store opened", "mode", "single-node", "store", "sqlite", "bus", "inmem", "path", dbPath)
+
+	var demo *demoInfo
+	if cfg.Demo {
+		if demo, err = seedDemo(ctx, db, log); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tsunagu_bus_subscribers", Help: "In-process event bus subscribers."},
+		func() float64 { return float64(bus.Subscribers()) }))
+	api := httpapi.New(httpapi.Config{
+		Store: db, Bus: bus, Log: log, Registry: reg, Version: versionString(),
+		SecureCookies: cfg.TLSCert != "", BodyLimit: cfg.BodyLimitBytes, SessionTTL: cfg.SessionTTL.Duration,
+		UI: landing(),
+	})
+
+	ln, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.HTTP, err)
+	}
+	// Handlers' contexts derive from base, so cancelling it ends the
+	// long-lived event streams that http.Server.Shutdown does not wait for.
+	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		if cfg.TLSCert != "" {
+			serveErr <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			serveErr <- srv.Serve(ln)
+		}
+	}()
+	addr := ln.Addr().String()
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	url := scheme + "://" + displayAddr(addr)
+	log.Info("serving", "http", addr, "version", versionString())
+	log.Warn("telephony is not part of this build yet; SIP address reserved", "sip", cfg.SIP)
+	fmt.Fprintf(stdout, "Tsunagu つなぐ %s\n  URL:  %s\n  API:  %s/api/v1/openapi.json\n  Data: %s\n", versionString(), url, url, dbPath)
+	if demo != nil {
+		demo.print(stdout)
+	}
+	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
+	if ready != nil {
+		ready(addr)
+	}
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.Duration)
+	api.Drain()
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.Duration)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	cancelBase()
+	api.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("shutdown: requests cut off at the deadline", "err", err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// displayAddr turns ":8080" into "localhost:8080" for the printed URL.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// landing serves a small page at / until the web UI lands: what this is and
+// where the API lives, in Japanese and English.
+func landing() http.Handler {
+	const page = `<!doctype html><html lang="ja"><meta charset="utf-8"><title>Tsunagu つなぐ</title>
+<style>body{font-family:system-ui,"Hiragino Sans","Noto Sans JP",sans-serif;max-width:40rem;margin:3rem auto;line-height:1.7;color:#1b1b1b}code{background:#f2f2f2;padding:.1rem .3rem}</style>
+<h1>Tsunagu つなぐ</h1>
+<p>コールセンターを一つのバイナリで。API は <a href="/api/v1/openapi.json"><code>/api/v1/openapi.json</code></a> に記載されています。</p>
+<p lang="en">A contact center in one binary. The API is described at <a href="/api/v1/openapi.json"><code>/api/v1/openapi.json</code></a>; the operator desk and supervisor console are coming.</p>
+<p><a href="/healthz">healthz</a> · <a href="/readyz">readyz</a> · <a href="/metrics">metrics</a></p></html>`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+		io.WriteString(w, page)
+	})
+}
