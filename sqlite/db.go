@@ -33,12 +33,24 @@ var _ tsunagu.Store = (*DB)(nil)
 // DB is an open store. The zero value is not usable; call Open.
 type DB struct {
 	path string
+	dsn  string
 	w    *sql.DB // exactly one connection: SQLite allows one writer at a time
-	r    *sql.DB // read pool; WAL lets readers run beside the writer
+	// insertEvent is prepared once on the writer's single connection; a
+	// transaction reuses it (Tx.StmtContext on the same connection), which
+	// saves compiling the INSERT for every event.
+	insertEvent *sql.Stmt
+	// savepoint, release and rollbackTo frame each request of a group
+	// (prepared for the same reason).
+	savepoint, release, rollbackTo *sql.Stmt
+	r                              *sql.DB // read pool; WAL lets readers run beside the writer
 
-	// wmu serialises write transactions in Go rather than in SQLite's busy
-	// handler, and keeps publishing in commit order.
-	wmu sync.Mutex
+	// queue feeds write requests to the writer goroutine, the only user of
+	// w after Open; it serialises writes in Go rather than in SQLite's busy
+	// handler and keeps publishing in commit order.
+	queue      chan *writeReq
+	stop       chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
 
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
@@ -84,25 +96,54 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
 	r.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
-	db := &DB{path: path, w: w, r: r, Now: time.Now}
+	db := &DB{path: path, dsn: dsn, w: w, r: r, Now: time.Now,
+		queue: make(chan *writeReq), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := db.Migrate(ctx); err != nil {
+	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
+	db.insertEvent, err = db.w.PrepareContext(ctx, `INSERT INTO events(tenant_id, type, time, actor_id, agent_id, contact_id, subject, payload)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{{&db.savepoint, `SAVEPOINT w`}, {&db.release, `RELEASE w`}, {&db.rollbackTo, `ROLLBACK TO w`}} {
+		if *p.stmt, err = db.w.PrepareContext(ctx, p.sql); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+	}
+	go db.writer()
 	return db, nil
 }
 
-// Close closes the database. A final checkpoint folds the WAL into the main
-// file so that a copy of the file alone is complete.
+// Close stops the writer after the group it is committing, then folds the
+// WAL into the main file so that a copy of the file alone is complete.
+// Writes after Close fail with an error.
 func (db *DB) Close() error {
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	_, _ = db.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-	return errors.Join(db.r.Close(), db.w.Close())
+	var err error
+	db.closeOnce.Do(func() {
+		close(db.stop)
+		if db.rollbackTo != nil { // the writer was started
+			<-db.writerDone
+		}
+		for _, st := range []*sql.Stmt{db.insertEvent, db.savepoint, db.release, db.rollbackTo} {
+			if st != nil {
+				st.Close()
+			}
+		}
+		_, _ = db.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		err = errors.Join(db.r.Close(), db.w.Close())
+	})
+	return err
 }
 
 // Path returns the database file path.
@@ -116,11 +157,9 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.r.PingContext(ctx)
 }
 
-// Migrate applies the embedded migrations not yet applied, each in its own
+// migrate applies the embedded migrations not yet applied, each in its own
 // transaction together with its row in schema_migrations.
-func (db *DB) Migrate(ctx context.Context) error {
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
+func (db *DB) migrate(ctx context.Context) error {
 	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -178,41 +217,152 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 // keeps serving: VACUUM INTO reads one snapshot, so concurrent writes are
 // either wholly in the copy or not at all. path must not exist.
 func (db *DB) Backup(ctx context.Context, path string) error {
-	if _, err := db.r.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	// A connection of its own: the readers are query_only (VACUUM INTO
+	// writes the new file) and the writer must stay free for the center.
+	c, err := sql.Open("sqlite", db.dsn)
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil
 }
 
-// tx is one write transaction and the events it appends.
+// tx is one write request's view of the shared transaction and the events
+// it appends.
 type tx struct {
 	*sql.Tx
-	ctx    context.Context
-	now    time.Time
-	events []tsunagu.Event
+	ctx         context.Context
+	now         time.Time
+	events      []tsunagu.Event
+	insertEvent *sql.Stmt
 }
 
-// write runs fn in a write transaction, appends nothing on error, and
-// publishes the events after a successful commit.
+// writeReq is one call of write waiting for the writer goroutine.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(*tx) error
+	done chan error
+}
+
+// maxGroup caps how many write requests share one transaction.
+const maxGroup = 128
+
+// errClosed is returned by writes after Close.
+var errClosed = errors.New("sqlite: store closed")
+
+// write runs fn as one atomic unit of work and publishes its events after
+// commit. Requests are group-committed: the writer goroutine takes every
+// request waiting at that moment (up to maxGroup) into one transaction, each
+// inside its own SAVEPOINT, so a failing request is rolled back alone while
+// the others commit together. One commit per group instead of per request is
+// what lets many agents' state changes land at tens of thousands a second on
+// one SQLite writer.
 func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	sqlTx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	t := &tx{Tx: sqlTx, ctx: ctx, now: db.Now()}
-	if err := fn(t); err != nil {
-		sqlTx.Rollback()
+	if err := ctx.Err(); err != nil {
 		return err
 	}
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.queue <- r:
+	case <-db.stop:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once taken, a request is always answered, so its outcome is known.
+	return <-r.done
+}
+
+// writer owns the writer connection until stop is closed.
+func (db *DB) writer() {
+	defer close(db.writerDone)
+	for {
+		var first *writeReq
+		select {
+		case first = <-db.queue:
+		case <-db.stop:
+			return
+		}
+		group := []*writeReq{first}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case r := <-db.queue:
+				group = append(group, r)
+			default:
+				break gather
+			}
+		}
+		db.commitGroup(group)
+	}
+}
+
+// commitGroup runs a group of requests in one transaction.
+func (db *DB) commitGroup(group []*writeReq) {
+	errs := make([]error, len(group))
+	txs := make([]*tx, len(group))
+	fail := func(err error) {
+		for i, r := range group {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+			r.done <- errs[i]
+		}
+	}
+	sqlTx, err := db.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		fail(fmt.Errorf("begin: %w", err))
+		return
+	}
+	stmt := sqlTx.Stmt(db.insertEvent)
+	savepoint, release, rollbackTo := sqlTx.Stmt(db.savepoint), sqlTx.Stmt(db.release), sqlTx.Stmt(db.rollbackTo)
+	now := db.Now()
+	for i, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if _, err := savepoint.Exec(); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("savepoint: %w", err))
+			return
+		}
+		t := &tx{Tx: sqlTx, ctx: r.ctx, now: now, insertEvent: stmt}
+		if err := r.fn(t); err != nil {
+			errs[i] = err
+			if _, rerr := rollbackTo.Exec(); rerr != nil {
+				sqlTx.Rollback()
+				fail(fmt.Errorf("rollback to savepoint: %w", rerr))
+				return
+			}
+		} else {
+			txs[i] = t
+		}
+		if _, err := release.Exec(); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		fail(fmt.Errorf("commit: %w", err))
+		return
 	}
-	if db.Publish != nil && len(t.events) > 0 {
-		db.Publish(t.events...)
+	// Publish in commit order before answering, and before the next group
+	// begins, so subscribers see sequence numbers in order.
+	if db.Publish != nil {
+		for _, t := range txs {
+			if t != nil && len(t.events) > 0 {
+				db.Publish(t.events...)
+			}
+		}
 	}
-	return nil
+	for i, r := range group {
+		r.done <- errs[i]
+	}
 }
 
 // appendEvent writes e to the log inside the transaction and records the
@@ -229,9 +379,7 @@ func (t *tx) appendEvent(e tsunagu.Event) error {
 	if len(e.Payload) == 0 {
 		e.Payload = []byte(`{}`)
 	}
-	err := t.QueryRowContext(t.ctx, `INSERT INTO events(tenant_id, type, time, actor_id, agent_id, contact_id, subject, payload)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-		e.TenantID, e.Type, e.Time.UnixMilli(), e.ActorID, e.AgentID, e.ContactID, e.Subject, string(e.Payload)).Scan(&e.Seq)
+	err := t.insertEvent.QueryRowContext(t.ctx, e.TenantID, e.Type, e.Time.UnixMilli(), e.ActorID, e.AgentID, e.ContactID, e.Subject, string(e.Payload)).Scan(&e.Seq)
 	if err != nil {
 		return fmt.Errorf("append event %s: %w", e.Type, err)
 	}

@@ -133,17 +133,18 @@ CREATE TABLE customers (
   PRIMARY KEY (tenant_id, id)
 );
 
--- Caller-ID lookup: (tenant_id, number) is a B-tree index, O(log n).
+-- Caller-ID lookup is the hot read (every call's screen pop), so the primary
+-- key leads with the number: one B-tree descent, O(log n).
 CREATE TABLE customer_phones (
   tenant_id   TEXT NOT NULL,
-  customer_id TEXT NOT NULL,
   number      TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
   label       TEXT NOT NULL DEFAULT '',
   position    INTEGER NOT NULL,
-  PRIMARY KEY (tenant_id, customer_id, number),
+  PRIMARY KEY (tenant_id, number, customer_id),
   FOREIGN KEY (tenant_id, customer_id) REFERENCES customers(tenant_id, id) ON DELETE CASCADE
 );
-CREATE INDEX customer_phones_number ON customer_phones(tenant_id, number);
+CREATE INDEX customer_phones_customer ON customer_phones(tenant_id, customer_id, position);
 
 CREATE TABLE contacts (
   tenant_id      TEXT NOT NULL REFERENCES tenants(id),
