@@ -22,6 +22,7 @@ const (
 	EventTokenRevoked      EventType = "token:revoked"         // {}
 	EventAgentStateChanged EventType = "agent:state_changed"   // {"from","to","reason"}
 	EventQueueCreated      EventType = "queue:created"         // {"name"}
+	EventTrunkCreated      EventType = "trunk:created"         // {"name","numbers"}
 	EventCustomerCreated   EventType = "customer:created"      // {}
 	EventCustomerUpdated   EventType = "customer:updated"      // {"fields":[...]}
 	EventCustomerDeleted   EventType = "customer:deleted"      // {}

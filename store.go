@@ -60,15 +60,14 @@ type Session struct {
 
 // Token is an API token for integrations, acting with Role in TenantID.
 type Token struct {
-	ID        TokenID    `json:"id"`
-	TenantID  TenantID   `json:"tenant_id"`
-	UserID    UserID     `json:"user_id"` // who created it
-	Name      string     `json:"name"`
-	Role      Role       `json:"role"`
-	Hash      string     `json:"-"`
-	CreatedAt time.Time  `json:"created_at"`
-	LastUsed  *time.Time `json:"last_used_at,omitempty"`
-	Revoked   bool       `json:"revoked"`
+	ID        TokenID   `json:"id"`
+	TenantID  TenantID  `json:"tenant_id"`
+	UserID    UserID    `json:"user_id"` // who created it
+	Name      string    `json:"name"`
+	Role      Role      `json:"role"`
+	Hash      string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	Revoked   bool      `json:"revoked"`
 }
 
 // AuthStore keeps sessions and API tokens.
@@ -140,6 +139,17 @@ type ContactStore interface {
 	ContactEvents(ctx context.Context, tenant TenantID, id ContactID) ([]Event, error)
 }
 
+// TrunkStore keeps SIP trunks and the numbers they deliver.
+type TrunkStore interface {
+	// CreateTrunk normalises and stores t; ECONFLICT when one of its numbers
+	// already belongs to any trunk of any tenant.
+	CreateTrunk(ctx context.Context, t *Trunk) error
+	ListTrunks(ctx context.Context, tenant TenantID) ([]Trunk, error)
+	// FindTrunkByNumber finds the trunk (and so the tenant) for a dialled
+	// E.164 number, across tenants: an incoming call names only the number.
+	FindTrunkByNumber(ctx context.Context, e164 string) (*Trunk, *DID, error)
+}
+
 // Store is everything the API serves from.
 type Store interface {
 	TenantStore
@@ -149,6 +159,7 @@ type Store interface {
 	QueueStore
 	CustomerStore
 	ContactStore
+	TrunkStore
 	EventLog
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -288,3 +288,27 @@ func (s *Server) createDisposition(w http.ResponseWriter, r *http.Request) error
 	}
 	return created(w, v)
 }
+
+func (s *Server) listTrunks(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.store.ListTrunks(r.Context(), principal(r).TenantID)
+	if err != nil {
+		return err
+	}
+	return reply(w, http.StatusOK, List[tsunagu.Trunk]{Items: ts})
+}
+
+func (s *Server) createTrunk(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Name        string        `json:"name"`
+		AllowedNets []string      `json:"allowed_nets"`
+		Numbers     []tsunagu.DID `json:"numbers"`
+	}
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	t := &tsunagu.Trunk{TenantID: principal(r).TenantID, Name: req.Name, AllowedNets: req.AllowedNets, Numbers: req.Numbers}
+	if err := s.store.CreateTrunk(r.Context(), t); err != nil {
+		return err
+	}
+	return created(w, t)
+}

@@ -49,6 +49,9 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/dispositions", agent, "List dispositions", s.listDispositions},
 		{"POST", "/api/v1/dispositions", admin, "Create a disposition", s.createDisposition},
 
+		{"GET", "/api/v1/trunks", admin, "List SIP trunks with their numbers and phone menus", s.listTrunks},
+		{"POST", "/api/v1/trunks", admin, "Create a SIP trunk: allowed networks, numbers and their menus", s.createTrunk},
+
 		{"GET", "/api/v1/customers", agent, "Find customers by caller ID (?phone=) or list them; personal data masked", s.listCustomers},
 		{"POST", "/api/v1/customers", agent, "Create a customer", s.createCustomer},
 		{"GET", "/api/v1/customers/{id}", agent, "Get a customer, masked", s.getCustomer},

@@ -80,16 +80,15 @@ func (db *DB) CreateToken(ctx context.Context, t *tsunagu.Token) error {
 	})
 }
 
-const tokenColumns = `id, tenant_id, user_id, name, role, hash, created_at, last_used_at, revoked`
+const tokenColumns = `id, tenant_id, user_id, name, role, hash, created_at, revoked`
 
 func scanToken(s interface{ Scan(...any) error }) (*tsunagu.Token, error) {
 	var t tsunagu.Token
 	var created int64
-	var used sql.NullInt64
-	if err := s.Scan(&t.ID, &t.TenantID, &t.UserID, &t.Name, &t.Role, &t.Hash, &created, &used, &t.Revoked); err != nil {
+	if err := s.Scan(&t.ID, &t.TenantID, &t.UserID, &t.Name, &t.Role, &t.Hash, &created, &t.Revoked); err != nil {
 		return nil, err
 	}
-	t.CreatedAt, t.LastUsed = fromMS(created), ptrMS(used)
+	t.CreatedAt = fromMS(created)
 	return &t, nil
 }
 

@@ -25,6 +25,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Queue", func(t *testing.T) { testQueue(t, open(t)) })
 	t.Run("Customer", func(t *testing.T) { testCustomer(t, open(t)) })
 	t.Run("Contact", func(t *testing.T) { testContact(t, open(t)) })
+	t.Run("Trunk", func(t *testing.T) { testTrunk(t, open(t)) })
 	t.Run("TenantIsolation", func(t *testing.T) { testIsolation(t, open(t)) })
 	t.Run("EventLog", func(t *testing.T) { testEventLog(t, open(t)) })
 }
@@ -485,5 +486,46 @@ func testEventLog(t *testing.T, s tsunagu.Store) {
 	}
 	if all[0].Type != tsunagu.EventCustomerCreated || all[0].Subject == "" || string(all[0].Payload) != "{}" {
 		t.Fatalf("event = %+v", all[0])
+	}
+}
+
+func testTrunk(t *testing.T, s tsunagu.Store) {
+	newTenant(t, s, "a")
+	newTenant(t, s, "b")
+	tr := &tsunagu.Trunk{TenantID: "a", Name: "NTT", AllowedNets: []string{"127.0.0.1"}, Numbers: []tsunagu.DID{
+		{Number: "03-1234-5678", Greeting: "お電話ありがとうございます。", Menu: []tsunagu.MenuOption{{Digit: "1", Label: "一般", QueueID: "general"}, {Digit: "2", QueueID: "tech"}}},
+		{Number: "0120-000-111", DefaultQueue: "general"},
+	}}
+	must(t, s.CreateTrunk(ctx, tr))
+	got, did, err := s.FindTrunkByNumber(ctx, "+81312345678")
+	must(t, err)
+	if got.ID != tr.ID || got.TenantID != "a" || got.AllowedNets[0] != "127.0.0.1/32" || len(got.Numbers) != 2 {
+		t.Fatalf("trunk = %+v", got)
+	}
+	if did.Greeting != "お電話ありがとうございます。" || len(did.Menu) != 2 || did.Menu[1].QueueID != "tech" {
+		t.Fatalf("did = %+v", did)
+	}
+	_, did, err = s.FindTrunkByNumber(ctx, "+81120000111")
+	must(t, err)
+	if did.DefaultQueue != "general" || len(did.Menu) != 0 {
+		t.Fatalf("second did = %+v", did)
+	}
+	_, _, err = s.FindTrunkByNumber(ctx, "+81399999999")
+	mustCode(t, err, tsunagu.ENOTFOUND)
+	// The number selects the tenant: another tenant cannot take it.
+	dup := &tsunagu.Trunk{TenantID: "b", Name: "KDDI", AllowedNets: []string{"10.0.0.0/8"}, Numbers: []tsunagu.DID{{Number: "+81312345678", DefaultQueue: "q"}}}
+	err = s.CreateTrunk(ctx, dup)
+	mustCode(t, err, tsunagu.ECONFLICT)
+	if tsunagu.ErrorField(err) != "numbers[0].number" {
+		t.Fatalf("field = %q", tsunagu.ErrorField(err))
+	}
+	if ts, _ := s.ListTrunks(ctx, "b"); len(ts) != 0 {
+		t.Fatalf("a refused trunk was half-written: %+v", ts)
+	}
+	mustCode(t, s.CreateTrunk(ctx, &tsunagu.Trunk{TenantID: "a", Name: "x", AllowedNets: []string{"nope"}, Numbers: tr.Numbers}), tsunagu.EINVALID)
+	ts, err := s.ListTrunks(ctx, "a")
+	must(t, err)
+	if len(ts) != 1 || len(ts[0].Numbers) != 2 || ts[0].Numbers[0].Number != "+81312345678" {
+		t.Fatalf("trunks = %+v", ts)
 	}
 }

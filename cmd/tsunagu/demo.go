@@ -130,6 +130,15 @@ func seedDemo(ctx context.Context, db *sqlite.DB, log *slog.Logger) (*demoInfo, 
 		}
 	}
 
+	// The demo trunk: calls from this machine to 03-1234-5678 hear the menu.
+	trunk := &tsunagu.Trunk{TenantID: t, ID: "demo-trunk", Name: "デモ回線 (127.0.0.1)", AllowedNets: []string{"127.0.0.1/32", "::1/128"},
+		Numbers: []tsunagu.DID{{Number: demoNumber, Greeting: "お電話ありがとうございます。デモコールセンターでございます。", DefaultQueue: "general",
+			Menu: []tsunagu.MenuOption{{Digit: "1", Label: "一般のお問い合わせ", QueueID: "general"}, {Digit: "2", Label: "技術サポート", QueueID: "tech"},
+				{Digit: "3", Label: "料金・解約", QueueID: "billing"}}}}}
+	if err := db.CreateTrunk(ctx, trunk); err != nil {
+		return nil, err
+	}
+
 	// Logins. One argon2id hash per user, as in production: the demo must
 	// not teach a shortcut.
 	type login struct {

@@ -155,8 +155,15 @@ func TestServe_Demo(t *testing.T) {
 	}
 	var history struct{ Items []tsunagu.Contact }
 	op.call("GET", "/api/v1/contacts?customer_id="+string(found.Items[0].ID), "", &history)
-	for _, u := range []string{"admin", "sv01", "sv03", "op20"} {
+	for _, u := range []string{"sv01", "sv03", "op20"} {
 		login(t, s.url, u, demoPassword)
+	}
+	admin := login(t, s.url, "admin", demoPassword)
+	var trunks struct{ Items []tsunagu.Trunk }
+	admin.call("GET", "/api/v1/trunks", "", &trunks)
+	if len(trunks.Items) != 1 || trunks.Items[0].AllowedNets[0] != "127.0.0.1/32" || trunks.Items[0].Numbers[0].Number != "+81312345678" ||
+		len(trunks.Items[0].Numbers[0].Menu) != 3 || trunks.Items[0].Numbers[0].Menu[2].QueueID != "billing" {
+		t.Fatalf("demo trunk = %+v", trunks.Items)
 	}
 	if err := s.stop(t); err != nil {
 		t.Fatalf("serve: %v", err)

@@ -45,7 +45,6 @@ CREATE TABLE api_tokens (
   role         TEXT NOT NULL,
   hash         TEXT NOT NULL UNIQUE,
   created_at   INTEGER NOT NULL,
-  last_used_at INTEGER,
   revoked      INTEGER NOT NULL DEFAULT 0
 );
 
@@ -186,3 +185,24 @@ CREATE TABLE events (
 );
 CREATE INDEX events_tenant ON events(tenant_id, seq);
 CREATE INDEX events_contact ON events(tenant_id, contact_id, seq) WHERE contact_id <> '';
+
+CREATE TABLE trunks (
+  tenant_id    TEXT NOT NULL REFERENCES tenants(id),
+  id           TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  allowed_nets TEXT NOT NULL, -- JSON array of CIDR prefixes
+  PRIMARY KEY (tenant_id, id)
+);
+
+-- A dialled number selects its tenant, so numbers are unique installation-wide.
+CREATE TABLE trunk_numbers (
+  number        TEXT PRIMARY KEY,
+  tenant_id     TEXT NOT NULL,
+  trunk_id      TEXT NOT NULL,
+  greeting      TEXT NOT NULL DEFAULT '',
+  menu          TEXT NOT NULL DEFAULT '[]', -- JSON array of {digit, label, queue_id}
+  default_queue TEXT NOT NULL DEFAULT '',
+  position      INTEGER NOT NULL,
+  FOREIGN KEY (tenant_id, trunk_id) REFERENCES trunks(tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX trunk_numbers_trunk ON trunk_numbers(tenant_id, trunk_id, position);
