@@ -453,3 +453,30 @@ func isUnique(err error) bool {
 func notFound(kind string) error {
 	return tsunagu.Errorf(tsunagu.ENOTFOUND, "%s not found.", kind)
 }
+
+// Check runs SQLite's integrity check and returns an error naming the first
+// problems if the database file is damaged.
+func (db *DB) Check(ctx context.Context) error {
+	rows, err := db.r.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		if s != "ok" && len(problems) < 5 {
+			problems = append(problems, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("integrity check failed: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}

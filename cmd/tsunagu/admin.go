@@ -81,11 +81,21 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := db.Backup(ctx, *to); err != nil {
 		return err
 	}
+	// A backup nobody can restore is worse than none: open and check it now.
+	copyDB, err := sqlite.Open(ctx, *to)
+	if err != nil {
+		return fmt.Errorf("backup written but cannot be opened: %w", err)
+	}
+	err = copyDB.Check(ctx)
+	copyDB.Close()
+	if err != nil {
+		return fmt.Errorf("backup written but damaged: %w", err)
+	}
 	st, err := os.Stat(*to)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backup written to %s (%d bytes)\n", *to, st.Size())
+	fmt.Fprintf(stdout, "backup written to %s (%d bytes, integrity checked)\n", *to, st.Size())
 	return nil
 }
 

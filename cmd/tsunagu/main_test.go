@@ -231,11 +231,16 @@ func TestServe_GracefulShutdown(t *testing.T) {
 			}
 		}()
 	}
-	// Stop in the middle of the writes, once 200 state changes have landed.
+	// Back up and stop in the middle of the writes, once 200 state changes
+	// have landed.
 	select {
 	case <-enough:
 	case <-time.After(30 * time.Second):
 		t.Fatal("200 state changes did not land in 30 s")
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if code := run(context.Background(), []string{"backup", "--data", data, "--to", backup}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+		t.Fatalf("backup while serving: exit %d", code)
 	}
 	if err := s.stop(t); err != nil {
 		t.Fatalf("serve: %v", err)
@@ -243,12 +248,23 @@ func TestServe_GracefulShutdown(t *testing.T) {
 	close(stop)
 	wg.Wait()
 
-	db, err := sqlite.Open(context.Background(), filepath.Join(data, "tsunagu.db"))
+	// Both the database after shutdown and the backup taken mid-write are
+	// consistent: each agent's state is the one its last event says.
+	checkStatesMatchLog(t, filepath.Join(data, "tsunagu.db"))
+	checkStatesMatchLog(t, backup)
+}
+
+func checkStatesMatchLog(t *testing.T, path string) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	ctx := context.Background()
+	if err := db.Check(ctx); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
 	agents, _ := db.ListAgents(ctx, demoTenant)
 	lastState := map[tsunagu.AgentID]string{}
 	for after := int64(0); ; {
@@ -277,7 +293,7 @@ func TestServe_GracefulShutdown(t *testing.T) {
 			changed++
 		}
 		if string(a.State) != want {
-			t.Errorf("agent %s: stored state %s, log says %s", a.ID, a.State, want)
+			t.Errorf("%s: agent %s: stored state %s, log says %s", filepath.Base(path), a.ID, a.State, want)
 		}
 	}
 	if changed == 0 {
