@@ -18,8 +18,9 @@ const (
 )
 
 // NotReadyReasons are the reason codes an agent or supervisor may give for
-// not_ready. "missed" and "recovery" are also set by the system.
-var NotReadyReasons = []string{"break", "lunch", "training", "meeting", "recovery", "missed", "other"}
+// not_ready. The system also sets "missed" (an unanswered offer), "recovery"
+// (after an abusive call) and "login" (just logged in, not yet ready).
+var NotReadyReasons = []string{"break", "lunch", "training", "meeting", "recovery", "missed", "login", "other"}
 
 // ValidNotReadyReason reports whether r is a known not-ready reason.
 func ValidNotReadyReason(r string) bool {

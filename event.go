@@ -22,12 +22,15 @@ const (
 	EventTokenRevoked      EventType = "token:revoked"         // {}
 	EventAgentStateChanged EventType = "agent:state_changed"   // {"from","to","reason"}
 	EventQueueCreated      EventType = "queue:created"         // {"name"}
+	EventArticleChanged    EventType = "article:changed"       // {"version","status"}: created or a new version
+	EventArticleSolved     EventType = "article:solved"        // {"solved_count"}: an agent solved a contact with it
 	EventTrunkCreated      EventType = "trunk:created"         // {"name","numbers"}
 	EventCustomerCreated   EventType = "customer:created"      // {}
 	EventCustomerUpdated   EventType = "customer:updated"      // {"fields":[...]}
 	EventCustomerDeleted   EventType = "customer:deleted"      // {}
 	EventCustomerRevealed  EventType = "customer:revealed"     // {"by"}: a read of unmasked personal data
 	EventContactArrived    EventType = "contact:arrived"       // {"direction","number_masked"}
+	EventContactIVRDone    EventType = "contact:ivr_done"      // {"choice","queue_id"}: the phone menu chose a queue
 	EventContactQueued     EventType = "contact:queued"        // {"queue_id"}
 	EventContactOffered    EventType = "contact:offered"       // {"agent_id"}
 	EventContactConnected  EventType = "contact:connected"     // {"agent_id"}
@@ -66,6 +69,7 @@ func NewEvent(tenant TenantID, typ EventType, at time.Time, p any) Event {
 // events reach an agent only when they concern that agent.
 var agentVisible = map[EventType]bool{
 	EventQueueCreated:      true,
+	EventArticleChanged:    true, // the knowledge base is for everyone
 	EventAgentStateChanged: true, // the floor's states are not personal data
 }
 

@@ -160,6 +160,7 @@ type Store interface {
 	CustomerStore
 	ContactStore
 	TrunkStore
+	ArticleStore
 	EventLog
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -53,6 +53,8 @@ type User struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
+var tenantIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
 
 // MinPasswordLength is the shortest password accepted (NIST SP 800-63B: at least 8).
@@ -99,8 +101,9 @@ type Tenant struct {
 
 // Validate checks the tenant.
 func (t *Tenant) Validate() error {
-	if t.ID == "" {
-		return FieldError("id", "Tenant ID is required.")
+	// Tenant IDs name per-tenant files (search indexes), so they are plain.
+	if !tenantIDRE.MatchString(string(t.ID)) {
+		return FieldError("id", "Tenant ID must be 1–63 characters of a–z, 0–9, '_' or '-'.")
 	}
 	if strings.TrimSpace(t.Name) == "" {
 		return FieldError("name", "Tenant name is required.")

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -124,14 +125,6 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) error {
-	as, err := s.store.ListAgents(r.Context(), principal(r).TenantID)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK, List[tsunagu.Agent]{Items: as})
-}
-
 // setAgentState is a supervisor changing an agent's state (e.g. making an
 // agent not_ready for recovery after an abusive call, or logging them out).
 func (s *Server) setAgentState(w http.ResponseWriter, r *http.Request) error {
@@ -168,14 +161,6 @@ func (s *Server) setAgentSkills(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, http.StatusOK, a)
 }
 
-func (s *Server) listQueues(w http.ResponseWriter, r *http.Request) error {
-	qs, err := s.store.ListQueues(r.Context(), principal(r).TenantID)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK, List[tsunagu.Queue]{Items: qs})
-}
-
 func (s *Server) createQueue(w http.ResponseWriter, r *http.Request) error {
 	var q tsunagu.Queue
 	if err := s.decode(w, r, &q); err != nil {
@@ -209,92 +194,34 @@ func (s *Server) queueStats(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, http.StatusOK, List[tsunagu.QueueStats]{Items: st})
 }
 
-func (s *Server) listSkills(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.store.ListSkills(r.Context(), principal(r).TenantID)
-	if err != nil {
-		return err
+// listIn serves a tenant's list of reference data (skills, teams, reasons,
+// dispositions): the same shape for each.
+// The store methods are given as method expressions (tsunagu.Store.ListSkills),
+// bound to the server's store when a request comes.
+func listIn[T any](s *Server, list func(tsunagu.Store, context.Context, tsunagu.TenantID) ([]T, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		v, err := list(s.store, r.Context(), principal(r).TenantID)
+		if err != nil {
+			return err
+		}
+		return reply(w, http.StatusOK, List[T]{Items: v})
 	}
-	return reply(w, http.StatusOK, List[tsunagu.Skill]{Items: v})
 }
 
-func (s *Server) createSkill(w http.ResponseWriter, r *http.Request) error {
-	var v tsunagu.Skill
-	if err := s.decode(w, r, &v); err != nil {
-		return err
+// createIn creates one row of reference data in the caller's tenant; the
+// tenant always comes from the login, never from the body.
+func createIn[T any](s *Server, setTenant func(*T, tsunagu.TenantID), create func(tsunagu.Store, context.Context, *T) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var v T
+		if err := s.decode(w, r, &v); err != nil {
+			return err
+		}
+		setTenant(&v, principal(r).TenantID)
+		if err := create(s.store, r.Context(), &v); err != nil {
+			return err
+		}
+		return created(w, v)
 	}
-	v.TenantID = principal(r).TenantID
-	if err := s.store.CreateSkill(r.Context(), &v); err != nil {
-		return err
-	}
-	return created(w, v)
-}
-
-func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.store.ListTeams(r.Context(), principal(r).TenantID)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK, List[tsunagu.Team]{Items: v})
-}
-
-func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) error {
-	var v tsunagu.Team
-	if err := s.decode(w, r, &v); err != nil {
-		return err
-	}
-	v.TenantID = principal(r).TenantID
-	if err := s.store.CreateTeam(r.Context(), &v); err != nil {
-		return err
-	}
-	return created(w, v)
-}
-
-func (s *Server) listReasons(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.store.ListReasons(r.Context(), principal(r).TenantID)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK, List[tsunagu.ContactReason]{Items: v})
-}
-
-func (s *Server) createReason(w http.ResponseWriter, r *http.Request) error {
-	var v tsunagu.ContactReason
-	if err := s.decode(w, r, &v); err != nil {
-		return err
-	}
-	v.TenantID = principal(r).TenantID
-	if err := s.store.CreateReason(r.Context(), &v); err != nil {
-		return err
-	}
-	return created(w, v)
-}
-
-func (s *Server) listDispositions(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.store.ListDispositions(r.Context(), principal(r).TenantID)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK, List[tsunagu.Disposition]{Items: v})
-}
-
-func (s *Server) createDisposition(w http.ResponseWriter, r *http.Request) error {
-	var v tsunagu.Disposition
-	if err := s.decode(w, r, &v); err != nil {
-		return err
-	}
-	v.TenantID = principal(r).TenantID
-	if err := s.store.CreateDisposition(r.Context(), &v); err != nil {
-		return err
-	}
-	return created(w, v)
-}
-
-func (s *Server) listTrunks(w http.ResponseWriter, r *http.Request) error {
-	ts, err := s.store.ListTrunks(r.Context(), principal(r).TenantID)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK, List[tsunagu.Trunk]{Items: ts})
 }
 
 func (s *Server) createTrunk(w http.ResponseWriter, r *http.Request) error {

@@ -43,6 +43,8 @@ type Config struct {
 	UI http.Handler
 	// Version is reported by /healthz.
 	Version string
+	// KB answers knowledge searches; nil disables them (501).
+	KB KnowledgeBase
 	// StreamBuffer is each event stream's bus buffer (4096 when zero); a
 	// stream that falls further behind catches up from the store.
 	StreamBuffer int
@@ -73,6 +75,7 @@ type Server struct {
 	metrics    *metrics
 	// streamBuffer is each event stream's bus subscription buffer.
 	streamBuffer int
+	kb           KnowledgeBase
 	// streams counts running event streams so shutdown can wait for them.
 	streams sync.WaitGroup
 }
@@ -99,6 +102,7 @@ func New(cfg Config) *Server {
 		mux:          http.NewServeMux(),
 		ipLimiter:    newWindowLimiter(loginPerIPPerMinute, time.Minute),
 		streamBuffer: cfg.StreamBuffer,
+		kb:           cfg.KB,
 	}
 	if s.streamBuffer <= 0 {
 		s.streamBuffer = 4096

@@ -125,11 +125,7 @@ func (db *DB) ListContacts(ctx context.Context, tenant tsunagu.TenantID, f tsuna
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		next = string(out[len(out)-1].ID)
-	}
+	out, next := trimPage(out, p.Limit, func(c tsunagu.Contact) string { return string(c.ID) })
 	return out, next, nil
 }
 

@@ -77,11 +77,7 @@ func (db *DB) ListCustomers(ctx context.Context, tenant tsunagu.TenantID, p tsun
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(cs) > p.Limit {
-		cs = cs[:p.Limit]
-		next = string(cs[len(cs)-1].ID)
-	}
+	cs, next := trimPage(cs, p.Limit, func(c tsunagu.Customer) string { return string(c.ID) })
 	return cs, next, nil
 }
 

@@ -320,31 +320,46 @@ func (db *DB) commitGroup(group []*writeReq) {
 	stmt := sqlTx.Stmt(db.insertEvent)
 	savepoint, release, rollbackTo := sqlTx.Stmt(db.savepoint), sqlTx.Stmt(db.release), sqlTx.Stmt(db.rollbackTo)
 	now := db.Now()
+	// A lone request needs no savepoint: if it fails, the whole transaction
+	// is rolled back. Savepoints only keep a failing request of a group from
+	// taking the others down with it.
+	framed := len(group) > 1
 	for i, r := range group {
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
-		if _, err := savepoint.Exec(); err != nil {
-			sqlTx.Rollback()
-			fail(fmt.Errorf("savepoint: %w", err))
-			return
+		if framed {
+			if _, err := savepoint.Exec(); err != nil {
+				sqlTx.Rollback()
+				fail(fmt.Errorf("savepoint: %w", err))
+				return
+			}
 		}
 		t := &tx{Tx: sqlTx, ctx: r.ctx, now: now, insertEvent: stmt}
-		if err := r.fn(t); err != nil {
+		err := r.fn(t)
+		switch {
+		case err != nil && !framed:
+			sqlTx.Rollback()
+			errs[i] = err
+			fail(err)
+			return
+		case err != nil:
 			errs[i] = err
 			if _, rerr := rollbackTo.Exec(); rerr != nil {
 				sqlTx.Rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", rerr))
 				return
 			}
-		} else {
+		default:
 			txs[i] = t
 		}
-		if _, err := release.Exec(); err != nil {
-			sqlTx.Rollback()
-			fail(fmt.Errorf("release savepoint: %w", err))
-			return
+		if framed {
+			if _, err := release.Exec(); err != nil {
+				sqlTx.Rollback()
+				fail(fmt.Errorf("release savepoint: %w", err))
+				return
+			}
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -479,4 +494,14 @@ func (db *DB) Check(ctx context.Context) error {
 		return fmt.Errorf("integrity check failed: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// trimPage cuts a query that asked for limit+1 rows down to limit and
+// returns the cursor for the next page ("" when this is the last).
+func trimPage[T any](items []T, limit int, key func(T) string) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, key(items[limit-1])
 }

@@ -2,8 +2,11 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"tsunagu"
@@ -37,5 +40,54 @@ func TestCallerIDLookup_UsesIndex(t *testing.T) {
 	t.Log(plan)
 	if !strings.Contains(plan, "SEARCH p USING") && strings.Contains(plan, "number=?") || strings.Contains(plan, "SCAN") {
 		t.Fatalf("caller-ID lookup plan does not start from the phone index:\n%s", plan)
+	}
+}
+
+// TestGroupCommit_FailureIsolated runs many concurrent writes, a third of
+// which fail inside their transaction (duplicate usernames), so groups mix
+// failures and successes: each failure must undo only itself.
+func TestGroupCommit_FailureIsolated(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	if err := db.CreateTenant(ctx, &tsunagu.Tenant{ID: "t", Name: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := db.LastSeq(ctx)
+	const writers, each = 8, 30
+	var wg sync.WaitGroup
+	var ok, conflicts atomic.Int64
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				// Every third username is shared by all writers: only one wins.
+				name := fmt.Sprintf("u%d-%d", w, i)
+				if i%3 == 0 {
+					name = fmt.Sprintf("shared-%d", i)
+				}
+				err := db.CreateUser(ctx, &tsunagu.User{TenantID: "t", Username: name, DisplayName: "x", Role: tsunagu.RoleAgent}, "h")
+				switch tsunagu.ErrorCode(err) {
+				case "":
+					ok.Add(1)
+				case tsunagu.ECONFLICT:
+					conflicts.Add(1)
+				default:
+					t.Errorf("create %s: %v", name, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	wantOK := int64(writers*each - writers*each/3 + each/3)
+	if ok.Load() != wantOK || conflicts.Load() != int64(writers*each)-wantOK {
+		t.Fatalf("%d created, %d conflicts; want %d created", ok.Load(), conflicts.Load(), wantOK)
+	}
+	users, _, _ := db.ListUsers(ctx, "t", tsunagu.Page{Limit: 500})
+	agents, _ := db.ListAgents(ctx, "t")
+	evs, _ := db.ListEvents(ctx, "t", before, 10000)
+	if int64(len(users)) != wantOK || int64(len(agents)) != wantOK || int64(len(evs)) != wantOK {
+		t.Fatalf("%d users, %d agents, %d events; want %d of each: a failed write left rows or events behind",
+			len(users), len(agents), len(evs), wantOK)
 	}
 }

@@ -144,11 +144,7 @@ func (db *DB) ListUsers(ctx context.Context, tenant tsunagu.TenantID, p tsunagu.
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		next = string(out[len(out)-1].ID)
-	}
+	out, next := trimPage(out, p.Limit, func(u tsunagu.User) string { return string(u.ID) })
 	return out, next, nil
 }
 

@@ -26,6 +26,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Customer", func(t *testing.T) { testCustomer(t, open(t)) })
 	t.Run("Contact", func(t *testing.T) { testContact(t, open(t)) })
 	t.Run("Trunk", func(t *testing.T) { testTrunk(t, open(t)) })
+	t.Run("Article", func(t *testing.T) { testArticle(t, open(t)) })
 	t.Run("TenantIsolation", func(t *testing.T) { testIsolation(t, open(t)) })
 	t.Run("EventLog", func(t *testing.T) { testEventLog(t, open(t)) })
 }
@@ -527,5 +528,68 @@ func testTrunk(t *testing.T, s tsunagu.Store) {
 	must(t, err)
 	if len(ts) != 1 || len(ts[0].Numbers) != 2 || ts[0].Numbers[0].Number != "+81312345678" {
 		t.Fatalf("trunks = %+v", ts)
+	}
+}
+
+func testArticle(t *testing.T, s tsunagu.Store) {
+	agent, sv := newTenant(t, s, "a")
+	newTenant(t, s, "b")
+	svCtx := tsunagu.NewContext(ctx, &tsunagu.Principal{TenantID: "a", UserID: sv.ID, Role: tsunagu.RoleSupervisor})
+	a := &tsunagu.Article{TenantID: "a", Title: "パスワードを忘れた場合", Body: "再設定ページから…", Category: "ログイン", Tags: []string{"パスワード"}}
+	must(t, s.CreateArticle(svCtx, a))
+	if a.Version != 1 || a.Status != tsunagu.ArticlePublished || a.UpdatedBy != sv.ID {
+		t.Fatalf("created = %+v", a)
+	}
+	mustCode(t, s.CreateArticle(ctx, &tsunagu.Article{TenantID: "a", Title: " ", Body: "x"}), tsunagu.EINVALID)
+
+	edit := *a
+	edit.Body = "再設定ページ(https://example.jp/reset)から手続きできます。"
+	must(t, s.UpdateArticle(svCtx, &edit))
+	if edit.Version != 2 {
+		t.Fatalf("version = %d", edit.Version)
+	}
+	stale := *a // still version 1
+	stale.Title = "古い編集"
+	err := s.UpdateArticle(svCtx, &stale)
+	mustCode(t, err, tsunagu.ECONFLICT)
+	if tsunagu.ErrorField(err) != "version" {
+		t.Fatalf("field = %q", tsunagu.ErrorField(err))
+	}
+	vs, err := s.ArticleVersions(ctx, "a", a.ID)
+	must(t, err)
+	if len(vs) != 2 || vs[0].Version != 2 || vs[1].Body != "再設定ページから…" {
+		t.Fatalf("versions = %+v", vs)
+	}
+	agentCtx := tsunagu.NewContext(ctx, &tsunagu.Principal{TenantID: "a", UserID: agent.ID, AgentID: agent.AgentID, Role: tsunagu.RoleAgent})
+	got, err := s.RecordSolved(agentCtx, "a", a.ID, "con_1")
+	must(t, err)
+	if got.SolvedCount != 1 || got.Version != 2 {
+		t.Fatalf("after solved = %+v", got)
+	}
+	// A new version keeps the solved count.
+	got.Category = "アカウント"
+	must(t, s.UpdateArticle(svCtx, got))
+	if got.SolvedCount != 1 {
+		t.Fatalf("solved count lost on update: %+v", got)
+	}
+	_, err = s.FindArticle(ctx, "b", a.ID)
+	mustCode(t, err, tsunagu.ENOTFOUND)
+	_, err = s.RecordSolved(ctx, "b", a.ID, "")
+	mustCode(t, err, tsunagu.ENOTFOUND)
+	other := *got
+	other.TenantID = "b"
+	mustCode(t, s.UpdateArticle(ctx, &other), tsunagu.ENOTFOUND)
+	if l, _ := s.ListArticles(ctx, "b"); len(l) != 0 {
+		t.Fatal("tenant b lists tenant a's articles")
+	}
+	l, err := s.ListArticles(ctx, "a")
+	must(t, err)
+	if len(l) != 1 || l[0].Version != 3 {
+		t.Fatalf("list = %+v", l)
+	}
+	ts, err := s.ListTenants(ctx)
+	must(t, err)
+	if len(ts) != 2 {
+		t.Fatalf("tenants = %+v", ts)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,4 +210,37 @@ func readPassword(stdin io.Reader) (string, error) {
 		return "", fmt.Errorf("%w: %s (give it on stdin: echo 'secret-pw' | tsunagu user ...)", errUsage, tsunagu.ErrorMessage(err))
 	}
 	return pw, nil
+}
+
+// runKB runs knowledge-base maintenance: "kb reindex" rebuilds every
+// tenant's search index from the store (safe while serving: a rebuild swaps
+// in the new index atomically, and the server's indexer applies later events).
+func runKB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "reindex" {
+		return fmt.Errorf("%w: kb reindex [--data DIR]", errUsage)
+	}
+	fs := flag.NewFlagSet("kb reindex", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, err := openExisting(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tenants, err := db.ListTenants(ctx)
+	if err != nil {
+		return err
+	}
+	indexer := newIndexer(db, nil, *data, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, t := range tenants {
+		n, err := indexer.Rebuild(ctx, t.ID)
+		if err != nil {
+			return fmt.Errorf("tenant %s: %w", t.ID, err)
+		}
+		fmt.Fprintf(stdout, "%s: %d articles indexed\n", t.ID, n)
+	}
+	return indexer.Close()
 }

@@ -6,10 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"tsunagu"
 	"tsunagu/httpapi"
+	"tsunagu/kb"
 	"tsunagu/sqlite"
 )
 
@@ -226,6 +228,9 @@ func seedDemo(ctx context.Context, db *sqlite.DB, log *slog.Logger) (*demoInfo, 
 	now := time.Now().In(tokyo)
 	for i := 0; i < 300; i++ {
 		cust := customers[rng.IntN(len(customers))]
+		if i < 3 {
+			cust = customers[0] // the README's caller has a history to pop
+		}
 		a := agents[rng.IntN(len(agents))]
 		q := queues[rng.IntN(len(queues))]
 		r := reasons[rng.IntN(len(reasons))]
@@ -241,6 +246,22 @@ func seedDemo(ctx context.Context, db *sqlite.DB, log *slog.Logger) (*demoInfo, 
 			ThankYou: rng.IntN(3) > 0, ArrivedAt: arrived, QueuedAt: &queued, ConnectedAt: &connected, EndedAt: &ended, WrappedAt: &wrapped}
 		if err := db.CreateContact(ctx, c); err != nil {
 			return nil, fmt.Errorf("contact %d: %w", i, err)
+		}
+	}
+	// The knowledge base: the project's own ~100 articles, scoped to the demo
+	// queues (the corpus was written with a separate New-Year-card line; here
+	// technical support takes those calls).
+	queueOf := map[string]tsunagu.QueueID{"support": "general", "general": "general", "tech": "tech", "nenga": "tech", "billing": "billing"}
+	for _, d := range kb.Demo() {
+		a := &tsunagu.Article{ID: tsunagu.ArticleID(d.ID), TenantID: t, Title: d.Title, Body: d.Body, Category: d.Category,
+			Tags: append([]string(nil), d.Tags...), Status: string(d.Status)}
+		for _, q := range d.QueueIDs {
+			if id, ok := queueOf[q]; ok && !slices.Contains(a.QueueIDs, id) {
+				a.QueueIDs = append(a.QueueIDs, id)
+			}
+		}
+		if err := db.CreateArticle(ctx, a); err != nil {
+			return nil, fmt.Errorf("article %s: %w", d.ID, err)
 		}
 	}
 	log.Info("demo center created", "tenant", t, "users", len(logins), "customers", len(customers), "ms", time.Since(start).Milliseconds())

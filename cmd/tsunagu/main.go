@@ -44,6 +44,7 @@ Usage:
   tsunagu migrate [--data DIR]            apply database migrations and exit
   tsunagu user add|list|passwd ...        manage logins (passwords are read from stdin)
   tsunagu backup --to FILE [--data DIR]   consistent copy of the database, safe while serving
+  tsunagu kb reindex [--data DIR]         rebuild the knowledge-base search indexes
   tsunagu staff --calls N --aht 180s ...  Erlang C staffing for one interval
   tsunagu simulate --agents N ...         simulate the routing engine against Erlang C/A
   tsunagu version
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runUser(ctx, rest, stdin, stdout, stderr)
 	case "backup":
 		err = runBackup(ctx, rest, stdout, stderr)
+	case "kb":
+		err = runKB(ctx, rest, stdout, stderr)
 	case "staff":
 		err = runStaff(rest, stdout, stderr)
 	case "simulate":

@@ -94,7 +94,9 @@ type httpClient struct {
 func login(t *testing.T, base, user, pw string) *httpClient {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	h := &httpClient{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	// Generous: the first knowledge search waits for the index build (the
+	// Japanese dictionary loads once, slowly under the race detector).
+	h := &httpClient{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 90 * time.Second}}
 	var me struct {
 		CSRFToken string `json:"csrf_token"`
 	}
@@ -155,6 +157,17 @@ func TestServe_Demo(t *testing.T) {
 	}
 	var history struct{ Items []tsunagu.Contact }
 	op.call("GET", "/api/v1/contacts?customer_id="+string(found.Items[0].ID), "", &history)
+	if len(history.Items) == 0 {
+		t.Fatal("the demo caller has no history")
+	}
+	// The knowledge base answers what an operator types on hold.
+	var kbres struct {
+		Results []struct{ ID, Title string }
+	}
+	op.call("GET", "/api/v1/kb/search?q=%E3%83%91%E3%82%B9%E3%83%AF%E3%83%BC%E3%83%89%E5%BF%98%E3%82%8C%E3%81%9F", "", &kbres) // パスワード忘れた
+	if len(kbres.Results) == 0 || !strings.Contains(kbres.Results[0].Title, "パスワード") {
+		t.Fatalf("demo knowledge search = %+v", kbres.Results)
+	}
 	for _, u := range []string{"sv01", "sv03", "op20"} {
 		login(t, s.url, u, demoPassword)
 	}
@@ -309,7 +322,7 @@ func TestCLI_UserBackupMigrate(t *testing.T) {
 		code := run(ctx, args, strings.NewReader(stdin), &out, &errb)
 		return code, out.String(), errb.String()
 	}
-	if code, out, _ := runCmd("", "migrate", "--data", data); code != 0 || !strings.Contains(out, "schema version 1") {
+	if code, out, _ := runCmd("", "migrate", "--data", data); code != 0 || !strings.Contains(out, "schema version 2") {
 		t.Fatalf("migrate: %d %s", code, out)
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(data, "tsunagu.db"))
@@ -350,6 +363,9 @@ func TestCLI_UserBackupMigrate(t *testing.T) {
 	defer bdb.Close()
 	if l, err := bdb.FindLogin(ctx, "sato"); err != nil || l.User.Kana != "さとう はなこ" {
 		t.Fatalf("backup lacks the user: %v %+v", err, l)
+	}
+	if code, out, errs := runCmd("", "kb", "reindex", "--data", data); code != 0 || !strings.Contains(out, "demo: 0 articles indexed") {
+		t.Fatalf("kb reindex: %d %s %s", code, out, errs)
 	}
 	if code, _, _ := runCmd("", "user", "list", "--data", filepath.Join(data, "nope")); code != 1 {
 		t.Fatal("user list on a missing data dir succeeded")

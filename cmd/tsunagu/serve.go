@@ -10,15 +10,32 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"tsunagu"
 	"tsunagu/httpapi"
 	"tsunagu/inmem"
+	"tsunagu/kb"
 	"tsunagu/sqlite"
+	"tsunagu/web"
 )
+
+// newIndexer wires the knowledge-base indexer to per-tenant index files
+// under <data>/kb/.
+func newIndexer(db *sqlite.DB, bus tsunagu.Bus, data string, log *slog.Logger) *kb.Indexer {
+	dir := filepath.Join(data, "kb")
+	return &kb.Indexer{Store: db, Bus: bus, Log: log,
+		Open: func(ctx context.Context, tenant tsunagu.TenantID) (kb.TenantIndex, error) {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, err
+			}
+			return sqlite.OpenKBIndex(ctx, filepath.Join(dir, string(tenant)+".db"))
+		}}
+}
 
 // runServe runs the center until ctx is cancelled (Ctrl-C), then drains:
 // readiness fails at once, HTTP requests in flight finish up to the shutdown
@@ -53,6 +70,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		}
 	}
 
+	// The knowledge base's search index: one node-local file per tenant,
+	// built from the store and kept in step through the event log.
+	indexer := newIndexer(db, bus, cfg.Data, log)
+	var bg sync.WaitGroup
+	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer func() {
+		stopBG()
+		bg.Wait()
+	}()
+	bg.Go(func() {
+		if err := indexer.Run(bgCtx); err != nil {
+			log.Error("kb indexer stopped", "err", err)
+		}
+	})
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tsunagu_bus_subscribers", Help: "In-process event bus subscribers."},
@@ -60,7 +92,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	api := httpapi.New(httpapi.Config{
 		Store: db, Bus: bus, Log: log, Registry: reg, Version: versionString(),
 		SecureCookies: cfg.TLSCert != "", BodyLimit: cfg.BodyLimitBytes, SessionTTL: cfg.SessionTTL.Duration,
-		UI: landing(),
+		UI: web.Handler(), KB: indexer,
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTP)
@@ -115,6 +147,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	err = srv.Shutdown(sctx)
 	cancelBase()
 	api.Wait()
+	stopBG()
+	bg.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("shutdown: requests cut off at the deadline", "err", err)
 	}
@@ -135,24 +169,4 @@ func displayAddr(addr string) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
-}
-
-// landing serves a small page at / until the web UI lands: what this is and
-// where the API lives, in Japanese and English.
-func landing() http.Handler {
-	const page = `<!doctype html><html lang="ja"><meta charset="utf-8"><title>Tsunagu つなぐ</title>
-<style>body{font-family:system-ui,"Hiragino Sans","Noto Sans JP",sans-serif;max-width:40rem;margin:3rem auto;line-height:1.7;color:#1b1b1b}code{background:#f2f2f2;padding:.1rem .3rem}</style>
-<h1>Tsunagu つなぐ</h1>
-<p>コールセンターを一つのバイナリで。API は <a href="/api/v1/openapi.json"><code>/api/v1/openapi.json</code></a> に記載されています。</p>
-<p lang="en">A contact center in one binary. The API is described at <a href="/api/v1/openapi.json"><code>/api/v1/openapi.json</code></a>; the operator desk and supervisor console are coming.</p>
-<p><a href="/healthz">healthz</a> · <a href="/readyz">readyz</a> · <a href="/metrics">metrics</a></p></html>`
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-		io.WriteString(w, page)
-	})
 }

@@ -1,0 +1,116 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tsunagu"
+	"tsunagu/httpapi"
+	"tsunagu/kb"
+	"tsunagu/sqlite"
+)
+
+// TestKB_EditSearchSolve walks the knowledge base as its users do: a leader
+// writes an article, an operator finds it by what they type while the caller
+// waits, marks it solved; drafts stay with the editors.
+func TestKB_EditSearchSolve(t *testing.T) {
+	var indexer *kb.Indexer
+	dir := t.TempDir()
+	e := newEnv(t, func(c *httpapi.Config) {
+		indexer = &kb.Indexer{Store: c.Store.(*sqlite.DB), Bus: c.Bus,
+			Open: func(ctx context.Context, tenant tsunagu.TenantID) (kb.TenantIndex, error) {
+				return sqlite.OpenKBIndex(ctx, filepath.Join(dir, string(tenant)+".db"))
+			}}
+		c.KB = indexer
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	runDone := make(chan error, 1)
+	go func() { runDone <- indexer.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-runDone
+	}()
+	waitIndexed := func(tenant tsunagu.TenantID) {
+		t.Helper()
+		seq, _ := e.db.LastSeq(ctx)
+		if err := indexer.WaitFor(ctx, tenant, seq); err != nil {
+			t.Fatalf("index did not catch up to %d: %v", seq, err)
+		}
+	}
+
+	sv := e.login("a-supervisor")
+	res := sv.do("POST", "/api/v1/kb/articles", `{"title":"パスワードを忘れた場合","body":"ログイン画面の「パスワードをお忘れの方」から再設定できます。","category":"ログイン","tags":["パスワード"]}`)
+	if res.StatusCode != 201 {
+		t.Fatalf("create: %d %s", res.StatusCode, res.body)
+	}
+	var art tsunagu.Article
+	res.json(&art)
+	draft := sv.do("POST", "/api/v1/kb/articles", `{"title":"パスワード再設定メールが届かない(下書き)","body":"迷惑メールフォルダを確認。","status":"draft"}`)
+	var draftArt tsunagu.Article
+	draft.json(&draftArt)
+	waitIndexed("a")
+
+	op := e.login("a-agent")
+	var found httpapi.SearchResults
+	op.do("GET", "/api/v1/kb/search?q="+urlEscape("パスワード忘れた"), nil).json(&found)
+	if len(found.Results) != 1 || found.Results[0].ID != string(art.ID) || !strings.Contains(found.Results[0].Snippet, "<mark>") {
+		t.Fatalf("agent search = %+v", found.Results)
+	}
+	sv.do("GET", "/api/v1/kb/search?include_unpublished=1&q="+urlEscape("パスワード"), nil).json(&found)
+	if len(found.Results) != 2 {
+		t.Fatalf("editor search with drafts = %+v", found.Results)
+	}
+	if res := op.do("GET", "/api/v1/kb/search?include_unpublished=1&q=x", nil); res.StatusCode != 403 {
+		t.Fatalf("agent asking for drafts: %d", res.StatusCode)
+	}
+	if res := op.do("GET", "/api/v1/kb/articles/"+string(draftArt.ID), nil); res.StatusCode != 404 {
+		t.Fatalf("agent reading a draft: %d", res.StatusCode)
+	}
+	// Tenant b's operators find nothing of tenant a's.
+	e.login("b-agent").do("GET", "/api/v1/kb/search?q="+urlEscape("パスワード"), nil).json(&found)
+	if len(found.Results) != 0 {
+		t.Fatalf("tenant b found %+v", found.Results)
+	}
+
+	// A new version is searchable by its new words; a stale edit is refused.
+	res = sv.do("PUT", "/api/v1/kb/articles/"+string(art.ID), fmt.Sprintf(`{"title":"パスワードを忘れた場合","body":"本人確認のうえ、仮パスワードを SMS で送ります。","version":%d}`, art.Version))
+	if res.StatusCode != 200 {
+		t.Fatalf("update: %d %s", res.StatusCode, res.body)
+	}
+	res = sv.do("PUT", "/api/v1/kb/articles/"+string(art.ID), `{"title":"古い","body":"古い","version":1}`)
+	if res.StatusCode != 409 || res.problem().Field != "version" {
+		t.Fatalf("stale update: %d %s", res.StatusCode, res.body)
+	}
+	waitIndexed("a")
+	op.do("GET", "/api/v1/kb/search?q="+urlEscape("仮パスワード"), nil).json(&found)
+	if len(found.Results) != 1 || found.Results[0].ID != string(art.ID) {
+		t.Fatalf("search for the new version's words = %+v", found.Results)
+	}
+	res = op.do("POST", "/api/v1/kb/articles/"+string(art.ID)+"/solved", `{}`)
+	var solved tsunagu.Article
+	res.json(&solved)
+	if solved.SolvedCount != 1 {
+		t.Fatalf("solved = %+v", solved)
+	}
+	if res := op.do("POST", "/api/v1/kb/articles/"+string(art.ID)+"/solved", `{"contact_id":"con_nope"}`); res.StatusCode != 400 || res.problem().Field != "contact_id" {
+		t.Fatalf("solved with unknown contact: %d %s", res.StatusCode, res.body)
+	}
+	var versions httpapi.List[tsunagu.Article]
+	sv.do("GET", "/api/v1/kb/articles/"+string(art.ID)+"/versions", nil).json(&versions)
+	if len(versions.Items) != 2 || versions.Items[1].Body != "ログイン画面の「パスワードをお忘れの方」から再設定できます。" {
+		t.Fatalf("versions = %+v", versions.Items)
+	}
+}
+
+func urlEscape(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}

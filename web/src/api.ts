@@ -1,0 +1,131 @@
+// A small client for /api/v1: JSON in and out, the CSRF header on writes,
+// problem+json errors turned into ApiError.
+
+export interface Problem {
+  code: string;
+  detail?: string;
+  field?: string;
+  status: number;
+}
+
+export class ApiError extends Error {
+  constructor(public problem: Problem) {
+    super(problem.detail || problem.code);
+  }
+}
+
+let csrf = '';
+
+export function setCSRF(token: string) {
+  csrf = token;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+  const res = await fetch('/api/v1' + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  if (res.status === 204) return undefined as T;
+  const data = await res.json().catch(() => ({ code: 'internal', status: res.status }));
+  if (!res.ok) throw new ApiError(data as Problem);
+  return data as T;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  display_name: string;
+  kana?: string;
+  role: 'agent' | 'supervisor' | 'admin';
+}
+
+export interface Agent {
+  id: string;
+  state: string;
+  state_reason?: string;
+  state_since: string;
+}
+
+export interface Me {
+  user: User;
+  agent?: Agent;
+  csrf_token?: string;
+}
+
+export interface QueueStats {
+  queue_id: string;
+  name: string;
+  waiting: number;
+  longest_wait_seconds: number;
+  answered_today: number;
+  abandoned_today: number;
+  service_level: number | null;
+}
+
+export interface Customer {
+  id: string;
+  name: string;
+  kana?: string;
+  phones: { number: string; label?: string }[];
+}
+
+export interface Contact {
+  id: string;
+  arrived_at: string;
+  queue_id?: string;
+  reason_id?: string;
+  disposition_id?: string;
+  notes?: string;
+  thank_you: boolean;
+}
+
+export interface SearchResult {
+  id: string;
+  title: string;
+  snippet: string;
+  score: number;
+}
+
+export interface TsunaguEvent {
+  seq: number;
+  type: string;
+  time: string;
+  agent_id?: string;
+  payload: Record<string, unknown>;
+}
+
+// followEvents keeps a WebSocket on the event stream, reconnecting with
+// ?since= the last sequence seen so that nothing is missed.
+export function followEvents(onEvent: (e: TsunaguEvent) => void, onLive: (live: boolean) => void): () => void {
+  let last = 0;
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  let retry = 500;
+  const connect = () => {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    ws = new WebSocket(`${proto}//${location.host}/api/v1/events${last ? `?since=${last}` : ''}`);
+    ws.onopen = () => {
+      retry = 500;
+      onLive(true);
+    };
+    ws.onmessage = (m) => {
+      const e = JSON.parse(m.data) as TsunaguEvent;
+      last = e.seq;
+      onEvent(e);
+    };
+    ws.onclose = () => {
+      onLive(false);
+      if (!stopped) setTimeout(connect, (retry = Math.min(retry * 2, 10000)));
+    };
+  };
+  connect();
+  return () => {
+    stopped = true;
+    ws?.close();
+  };
+}

@@ -1,0 +1,257 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, followEvents, setCSRF } from './api';
+import type { Contact, Customer, Me, QueueStats, SearchResult, TsunaguEvent } from './api';
+import { initialLang, tr } from './i18n';
+import type { Lang, Strings } from './i18n';
+
+// App is the shell: the login form, then the desk for the signed-in user.
+export function App() {
+  const [lang, setLang] = useState<Lang>(initialLang());
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const t = tr(lang);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    localStorage.setItem('tsunagu.lang', lang);
+  }, [lang]);
+  useEffect(() => {
+    api<Me>('GET', '/me')
+      .then((m) => {
+        setCSRF(m.csrf_token || '');
+        setMe(m);
+      })
+      .catch(() => setMe(null));
+  }, []);
+  const toggle = () => setLang(lang === 'ja' ? 'en' : 'ja');
+  if (me === undefined) return null;
+  return (
+    <div class="shell">
+      <header>
+        <h1>
+          Tsunagu <span lang="ja">つなぐ</span>
+        </h1>
+        <nav>
+          {me && (
+            <span class="who" data-testid="who">
+              {me.user.display_name}
+              <small>{t.role[me.user.role]}</small>
+            </span>
+          )}
+          <button class="link" onClick={toggle} aria-label="Language">
+            {t.lang}
+          </button>
+          {me && (
+            <button class="link" onClick={() => api('POST', '/auth/logout').then(() => setMe(null))}>
+              {t.logout}
+            </button>
+          )}
+        </nav>
+      </header>
+      {me ? <Desk t={t} me={me} setMe={setMe} /> : <Login t={t} onLogin={setMe} />}
+    </div>
+  );
+}
+
+function Login({ t, onLogin }: { t: Strings; onLogin: (m: Me) => void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError('');
+    try {
+      const m = await api<Me>('POST', '/auth/login', { username, password });
+      setCSRF(m.csrf_token || '');
+      onLogin(m);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : t.loginFailed);
+    }
+  };
+  return (
+    <form class="login card" onSubmit={submit}>
+      <h2>{t.login}</h2>
+      <label>
+        {t.username}
+        <input name="username" autocomplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} autofocus required />
+      </label>
+      <label>
+        {t.password}
+        <input name="password" type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
+      </label>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit">{t.login}</button>
+    </form>
+  );
+}
+
+const stateLabel = (t: Strings, state: string, reason?: string) => {
+  const m: Record<string, string> = {
+    available: t.available, not_ready: t.notReady, offline: t.offline, on_contact: t.onContact, reserved: t.reserved, after_call_work: t.acw,
+  };
+  const r: Record<string, string> = {
+    break: t.break, lunch: t.lunch, training: t.training, meeting: t.meeting, recovery: t.recovery, missed: t.missed, other: t.other,
+  };
+  return (m[state] || state) + (reason ? `(${r[reason] || reason})` : '');
+};
+
+function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => void }) {
+  const [stats, setStats] = useState<QueueStats[]>([]);
+  const [events, setEvents] = useState<TsunaguEvent[]>([]);
+  const [live, setLive] = useState(false);
+  const refresh = () => api<{ items: QueueStats[] }>('GET', '/queues/stats').then((r) => setStats(r.items));
+  useEffect(() => {
+    refresh();
+    return followEvents(
+      (e) => {
+        setEvents((prev) => [e, ...prev].slice(0, 12));
+        if (e.type.startsWith('contact:') || e.type === 'agent:state_changed') refresh();
+      },
+      setLive,
+    );
+  }, []);
+  const setState = async (state: string, reason?: string) => {
+    const agent = await api<Me['agent']>('PUT', '/me/state', reason ? { state, reason } : { state });
+    setMe({ ...me, agent });
+  };
+  return (
+    <main class="desk">
+      {me.agent && (
+        <section class="card status" aria-label={t.state}>
+          <div class="state" data-testid="state" data-state={me.agent.state}>
+            {stateLabel(t, me.agent.state, me.agent.state_reason)}
+          </div>
+          <div class="buttons">
+            <button class="ok" onClick={() => setState('available')} disabled={me.agent.state === 'available'}>
+              {t.available}
+            </button>
+            <button onClick={() => setState('not_ready', 'break')}>{t.break}</button>
+            <button onClick={() => setState('not_ready', 'lunch')}>{t.lunch}</button>
+            <button onClick={() => setState('offline')}>{t.offline}</button>
+          </div>
+        </section>
+      )}
+      <section class="card queues" aria-label={t.queues}>
+        <h2>
+          {t.queues} <span class={live ? 'live on' : 'live'}>● {t.live}</span>
+        </h2>
+        <div class="tiles">
+          {stats.map((q) => (
+            <div class="tile" key={q.queue_id} data-testid={`queue-${q.queue_id}`}>
+              <div class="name">{q.name}</div>
+              <div class="big">{q.waiting}</div>
+              <div class="small">
+                {t.waiting} · {t.longest} {q.longest_wait_seconds}s · {t.sl} {q.service_level === null ? '—' : Math.round(q.service_level * 100) + '%'}
+              </div>
+            </div>
+          ))}
+        </div>
+      </section>
+      <Lookup t={t} />
+      <Knowledge t={t} />
+      <section class="card events" aria-label={t.events}>
+        <h2>{t.events}</h2>
+        <ol data-testid="events">
+          {events.map((e) => (
+            <li key={e.seq}>
+              <time>{new Date(e.time).toLocaleTimeString()}</time> <code>{e.type}</code>
+            </li>
+          ))}
+        </ol>
+      </section>
+    </main>
+  );
+}
+
+// Lookup is the screen pop done by hand: the caller's number finds the
+// customer (masked) and their past contacts.
+function Lookup({ t }: { t: Strings }) {
+  const [phone, setPhone] = useState('');
+  const [found, setFound] = useState<Customer[] | null>(null);
+  const [history, setHistory] = useState<Contact[]>([]);
+  const [error, setError] = useState('');
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError('');
+    try {
+      const r = await api<{ items: Customer[] }>('GET', '/customers?phone=' + encodeURIComponent(phone));
+      setFound(r.items);
+      setHistory(r.items.length === 1 ? (await api<{ items: Contact[] }>('GET', '/contacts?limit=5&customer_id=' + r.items[0].id)).items : []);
+    } catch (err) {
+      setFound(null);
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  return (
+    <section class="card lookup" aria-label={t.lookup}>
+      <h2>{t.lookup}</h2>
+      <form onSubmit={submit}>
+        <input name="phone" inputMode="tel" placeholder={t.lookupPlaceholder} value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
+        <button type="submit">{t.search}</button>
+      </form>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {found && found.length === 0 && <p class="muted">{t.noCustomer}</p>}
+      {found?.map((c) => (
+        <div class="customer" key={c.id} data-testid="customer">
+          <div class="name">{c.name}</div>
+          <div class="muted">
+            {c.kana} · {c.phones.map((p) => p.number).join(', ')}
+          </div>
+        </div>
+      ))}
+      {history.length > 0 && (
+        <>
+          <h3>{t.history}</h3>
+          <ul class="history">
+            {history.map((h) => (
+              <li key={h.id}>
+                <time>{new Date(h.arrived_at).toLocaleDateString()}</time> {h.notes} {h.thank_you && <span class="thanks">{t.thanks}</span>}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+// Knowledge searches while the operator types (typeahead), for the answer
+// while the caller waits on hold.
+function Knowledge({ t }: { t: Strings }) {
+  const [q, setQ] = useState('');
+  const [results, setResults] = useState<SearchResult[] | null>(null);
+  useEffect(() => {
+    if (!q.trim()) {
+      setResults(null);
+      return;
+    }
+    const id = setTimeout(() => {
+      api<{ results: SearchResult[] }>('GET', `/kb/search?prefix=1&limit=5&q=${encodeURIComponent(q)}`)
+        .then((r) => setResults(r.results))
+        .catch(() => setResults([]));
+    }, 120);
+    return () => clearTimeout(id);
+  }, [q]);
+  return (
+    <section class="card kb" aria-label={t.kb}>
+      <h2>{t.kb}</h2>
+      <input name="q" type="search" placeholder={t.kbPlaceholder} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+      {results && results.length === 0 && <p class="muted">{t.noResults}</p>}
+      <ol class="results" data-testid="kb-results">
+        {results?.map((r) => (
+          <li key={r.id}>
+            <div class="title">{r.title}</div>
+            {/* The server escapes the snippet and adds only <mark> around matches. */}
+            <div class="snippet" dangerouslySetInnerHTML={{ __html: r.snippet }} />
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+// The UI speaks Japanese first and English: from the browser's language,
+// switchable, remembered per browser.
+export type Lang = 'ja' | 'en';
+
+const strings = {
+  ja: {
+    title: 'つなぐ', login: 'ログイン', username: 'ユーザー名', password: 'パスワード', logout: 'ログアウト',
+    loginFailed: 'ログインできませんでした', state: '状態', available: '受付可', notReady: '離席', offline: 'オフライン',
+    onContact: '通話中', reserved: '着信中', acw: '後処理', break: '休憩', lunch: '昼休憩', training: '研修', meeting: '会議',
+    recovery: 'リカバリー', missed: '不在着信', other: 'その他',
+    queues: 'キュー', waiting: '待ち呼', longest: '最長待ち', sl: 'サービスレベル', answered: '応答', abandoned: '放棄',
+    lookup: '発信者番号で検索', lookupPlaceholder: '090-1234-5678', search: '検索', noCustomer: '該当するお客様はいません',
+    history: '過去の応対', thanks: 'ありがとう', kb: 'ナレッジ検索', kbPlaceholder: '例: パスワード 忘れた', noResults: '該当する記事はありません',
+    live: 'ライブ', events: '最近のできごと', since: '経過', lang: 'English', role: { agent: 'オペレーター', supervisor: 'スーパーバイザー', admin: '管理者' },
+  },
+  en: {
+    title: 'Tsunagu', login: 'Log in', username: 'Username', password: 'Password', logout: 'Log out',
+    loginFailed: 'Could not log in', state: 'State', available: 'Available', notReady: 'Not ready', offline: 'Offline',
+    onContact: 'On a call', reserved: 'Ringing', acw: 'Wrap-up', break: 'Break', lunch: 'Lunch', training: 'Training', meeting: 'Meeting',
+    recovery: 'Recovery', missed: 'Missed offer', other: 'Other',
+    queues: 'Queues', waiting: 'Waiting', longest: 'Longest wait', sl: 'Service level', answered: 'Answered', abandoned: 'Abandoned',
+    lookup: 'Find by caller ID', lookupPlaceholder: '090-1234-5678', search: 'Search', noCustomer: 'No customer with this number',
+    history: 'Past contacts', thanks: 'Thanked us', kb: 'Knowledge search', kbPlaceholder: 'e.g. パスワード 忘れた', noResults: 'No matching article',
+    live: 'Live', events: 'Recent events', since: 'for', lang: '日本語', role: { agent: 'Operator', supervisor: 'Supervisor', admin: 'Admin' },
+  },
+};
+
+export type Strings = (typeof strings)['ja'];
+
+export function initialLang(): Lang {
+  const saved = localStorage.getItem('tsunagu.lang');
+  if (saved === 'ja' || saved === 'en') return saved;
+  return navigator.language.toLowerCase().startsWith('ja') ? 'ja' : 'en';
+}
+
+export function tr(lang: Lang): Strings {
+  return strings[lang];
+}
