@@ -92,3 +92,68 @@ type ArticleStore interface {
 	// ListTenants lists every tenant (for node-local indexes).
 	ListTenants(ctx context.Context) ([]Tenant, error)
 }
+
+// FeedbackID identifies a knowledge-base feedback entry.
+type FeedbackID string
+
+// Feedback kinds an agent can send to the editors.
+const (
+	FeedbackWrong    = "wrong"    // the article says something wrong
+	FeedbackOutdated = "outdated" // it was right once
+	FeedbackMissing  = "missing"  // no article answers this (ArticleID may be empty)
+)
+
+// ArticleFeedback is an agent telling the editors "this article is wrong or
+// missing", from the desk, often mid-call.
+type ArticleFeedback struct {
+	ID         FeedbackID `json:"id"`
+	TenantID   TenantID   `json:"tenant_id"`
+	ArticleID  ArticleID  `json:"article_id,omitempty"`
+	Kind       string     `json:"kind"`
+	Note       string     `json:"note"`
+	Query      string     `json:"query,omitempty"` // what the agent searched for
+	ContactID  ContactID  `json:"contact_id,omitempty"`
+	UserID     UserID     `json:"user_id"`
+	Open       bool       `json:"open"`
+	ResolvedBy UserID     `json:"resolved_by,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+}
+
+// Validate checks feedback before it is stored.
+func (f *ArticleFeedback) Validate() error {
+	switch f.Kind {
+	case FeedbackWrong, FeedbackOutdated:
+		if f.ArticleID == "" {
+			return FieldError("article_id", "Say which article is %s.", f.Kind)
+		}
+	case FeedbackMissing:
+	default:
+		return FieldError("kind", "Kind must be wrong, outdated or missing.")
+	}
+	f.Note = strings.TrimSpace(f.Note)
+	if f.Note == "" && f.Query == "" {
+		return FieldError("note", "Tell the editors what is wrong or what you looked for.")
+	}
+	if utf8.RuneCountInString(f.Note) > 2000 || utf8.RuneCountInString(f.Query) > 200 {
+		return FieldError("note", "Notes are at most 2,000 characters, queries 200.")
+	}
+	return nil
+}
+
+// KnowledgeStore keeps what surrounds the articles: feedback, imports and the
+// tenant's synonym dictionary.
+type KnowledgeStore interface {
+	// ImportArticles creates or (by ID) replaces articles as new versions,
+	// all or nothing; it returns how many were created and updated.
+	ImportArticles(ctx context.Context, tenant TenantID, as []Article) (created, updated int, err error)
+	CreateFeedback(ctx context.Context, f *ArticleFeedback) error
+	// ListFeedback lists feedback, open entries only when open is true.
+	ListFeedback(ctx context.Context, tenant TenantID, open bool) ([]ArticleFeedback, error)
+	ResolveFeedback(ctx context.Context, tenant TenantID, id FeedbackID) (*ArticleFeedback, error)
+	// Synonyms returns the tenant's synonym dictionary source ("" if none).
+	Synonyms(ctx context.Context, tenant TenantID) (string, error)
+	// SetSynonyms stores the source (already parsed by the caller) and
+	// appends kb:synonyms_changed.
+	SetSynonyms(ctx context.Context, tenant TenantID, source string) error
+}

@@ -12,32 +12,35 @@ type EventType string
 // Event types. The payload of each is a JSON object documented beside it.
 const (
 	EventTenantCreated     EventType = "tenant:created"
-	EventUserCreated       EventType = "user:created"          // {"username","role"}
-	EventUserUpdated       EventType = "user:updated"          // {"fields":[...]}
-	EventUserPasswordSet   EventType = "user:password_changed" // {}
-	EventUserLoggedIn      EventType = "user:logged_in"        // {"username"}
-	EventUserLoggedOut     EventType = "user:logged_out"       // {"username"}
-	EventUserLoginFailed   EventType = "user:login_failed"     // {"username","locked"}
-	EventTokenCreated      EventType = "token:created"         // {"name","role"}
-	EventTokenRevoked      EventType = "token:revoked"         // {}
-	EventAgentStateChanged EventType = "agent:state_changed"   // {"from","to","reason"}
-	EventQueueCreated      EventType = "queue:created"         // {"name"}
-	EventArticleChanged    EventType = "article:changed"       // {"version","status"}: created or a new version
-	EventArticleSolved     EventType = "article:solved"        // {"solved_count"}: an agent solved a contact with it
-	EventTrunkCreated      EventType = "trunk:created"         // {"name","numbers"}
-	EventCustomerCreated   EventType = "customer:created"      // {}
-	EventCustomerUpdated   EventType = "customer:updated"      // {"fields":[...]}
-	EventCustomerDeleted   EventType = "customer:deleted"      // {}
-	EventCustomerRevealed  EventType = "customer:revealed"     // {"by"}: a read of unmasked personal data
-	EventContactArrived    EventType = "contact:arrived"       // {"direction","number_masked"}
-	EventContactIVRDone    EventType = "contact:ivr_done"      // {"choice","queue_id"}: the phone menu chose a queue
-	EventContactQueued     EventType = "contact:queued"        // {"queue_id"}
-	EventContactOffered    EventType = "contact:offered"       // {"agent_id"}
-	EventContactConnected  EventType = "contact:connected"     // {"agent_id"}
-	EventContactAbandoned  EventType = "contact:abandoned"     // {"wait_seconds"}
-	EventContactEnded      EventType = "contact:ended"         // {"by"}
-	EventContactWrapped    EventType = "contact:wrapped"       // {"disposition_id","reason_id","thank_you"}
-	EventReferenceCreated  EventType = "reference:created"     // skills, teams, reasons, dispositions: {"kind","id"}
+	EventUserCreated       EventType = "user:created"              // {"username","role"}
+	EventUserUpdated       EventType = "user:updated"              // {"fields":[...]}
+	EventUserPasswordSet   EventType = "user:password_changed"     // {}
+	EventUserLoggedIn      EventType = "user:logged_in"            // {"username"}
+	EventUserLoggedOut     EventType = "user:logged_out"           // {"username"}
+	EventUserLoginFailed   EventType = "user:login_failed"         // {"username","locked"}
+	EventTokenCreated      EventType = "token:created"             // {"name","role"}
+	EventTokenRevoked      EventType = "token:revoked"             // {}
+	EventAgentStateChanged EventType = "agent:state_changed"       // {"from","to","reason"}
+	EventQueueCreated      EventType = "queue:created"             // {"name"}
+	EventArticleChanged    EventType = "article:changed"           // {"version","status"}: created or a new version
+	EventArticleSolved     EventType = "article:solved"            // {"solved_count"}: an agent solved a contact with it
+	EventArticleFeedback   EventType = "article:feedback_given"    // {"kind","article_id"}: an agent told the editors
+	EventFeedbackResolved  EventType = "article:feedback_resolved" // {}
+	EventSynonymsChanged   EventType = "kb:synonyms_changed"       // {}
+	EventTrunkCreated      EventType = "trunk:created"             // {"name","numbers"}
+	EventCustomerCreated   EventType = "customer:created"          // {}
+	EventCustomerUpdated   EventType = "customer:updated"          // {"fields":[...]}
+	EventCustomerDeleted   EventType = "customer:deleted"          // {}
+	EventCustomerRevealed  EventType = "customer:revealed"         // {"by"}: a read of unmasked personal data
+	EventContactArrived    EventType = "contact:arrived"           // {"direction","number_masked"}
+	EventContactIVRDone    EventType = "contact:ivr_done"          // {"choice","queue_id"}: the phone menu chose a queue
+	EventContactQueued     EventType = "contact:queued"            // {"queue_id"}
+	EventContactOffered    EventType = "contact:offered"           // {"agent_id"}
+	EventContactConnected  EventType = "contact:connected"         // {"agent_id"}
+	EventContactAbandoned  EventType = "contact:abandoned"         // {"wait_seconds"}
+	EventContactEnded      EventType = "contact:ended"             // {"by"}
+	EventContactWrapped    EventType = "contact:wrapped"           // {"disposition_id","reason_id","thank_you"}
+	EventReferenceCreated  EventType = "reference:created"         // skills, teams, reasons, dispositions: {"kind","id"}
 )
 
 // Event is one entry of the durable event log. Seq is assigned by the store,

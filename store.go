@@ -161,6 +161,7 @@ type Store interface {
 	ContactStore
 	TrunkStore
 	ArticleStore
+	KnowledgeStore
 	EventLog
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"tsunagu"
@@ -156,4 +158,120 @@ func (s *Server) articleSolved(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return reply(w, http.StatusOK, a)
+}
+
+// rollbackArticle saves an earlier version's content as a new version; the
+// caller names the version they are looking at, so a concurrent edit is not
+// silently overwritten.
+func (s *Server) rollbackArticle(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		ToVersion int `json:"to_version"`
+		Version   int `json:"version"`
+	}
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	p := principal(r)
+	id := tsunagu.ArticleID(r.PathValue("id"))
+	vs, err := s.store.ArticleVersions(r.Context(), p.TenantID, id)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		if v.Version == req.ToVersion {
+			a := &tsunagu.Article{ID: id, TenantID: p.TenantID, Title: v.Title, Body: v.Body, Category: v.Category, Tags: v.Tags,
+				QueueIDs: v.QueueIDs, Status: v.Status, Version: req.Version}
+			if err := s.store.UpdateArticle(r.Context(), a); err != nil {
+				return err
+			}
+			return reply(w, http.StatusOK, a)
+		}
+	}
+	return tsunagu.FieldError("to_version", "Article %s has no version %d.", id, req.ToVersion)
+}
+
+// createFeedback: an agent tells the editors an article is wrong, outdated
+// or missing (with what they searched for).
+func (s *Server) createFeedback(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		ArticleID tsunagu.ArticleID `json:"article_id"`
+		Kind      string            `json:"kind"`
+		Note      string            `json:"note"`
+		Query     string            `json:"query"`
+		ContactID tsunagu.ContactID `json:"contact_id"`
+	}
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	f := &tsunagu.ArticleFeedback{TenantID: principal(r).TenantID, ArticleID: req.ArticleID, Kind: req.Kind, Note: req.Note, Query: req.Query, ContactID: req.ContactID}
+	if err := s.store.CreateFeedback(r.Context(), f); err != nil {
+		return err
+	}
+	return created(w, f)
+}
+
+func (s *Server) listFeedback(w http.ResponseWriter, r *http.Request) error {
+	open := true
+	switch r.URL.Query().Get("status") {
+	case "", "open":
+	case "all":
+		open = false
+	default:
+		return tsunagu.FieldError("status", "status is open or all.")
+	}
+	fs, err := s.store.ListFeedback(r.Context(), principal(r).TenantID, open)
+	if err != nil {
+		return err
+	}
+	return reply(w, http.StatusOK, List[tsunagu.ArticleFeedback]{Items: fs})
+}
+
+func (s *Server) resolveFeedback(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.store.ResolveFeedback(r.Context(), principal(r).TenantID, tsunagu.FeedbackID(r.PathValue("id")))
+	if err != nil {
+		return err
+	}
+	return reply(w, http.StatusOK, f)
+}
+
+// Synonyms is the tenant's own synonym dictionary: one group a line, members
+// separated by "=" or ",", "#" for comments. The built-in groups always apply.
+type Synonyms struct {
+	Source string     `json:"source"`
+	Groups [][]string `json:"groups"`
+}
+
+func (s *Server) getSynonyms(w http.ResponseWriter, r *http.Request) error {
+	src, err := s.store.Synonyms(r.Context(), principal(r).TenantID)
+	if err != nil {
+		return err
+	}
+	out := Synonyms{Source: src, Groups: [][]string{}}
+	if syn, err := kb.ParseSynonyms(strings.NewReader(src)); err == nil {
+		out.Groups = syn.Groups()
+	}
+	return reply(w, http.StatusOK, out)
+}
+
+// setSynonyms checks every line before storing: a bad line is reported with
+// its number and nothing changes.
+func (s *Server) setSynonyms(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Source string `json:"source"`
+	}
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	syn, err := kb.ParseSynonyms(strings.NewReader(req.Source))
+	if err != nil {
+		var ie *kb.ImportError
+		if errors.As(err, &ie) {
+			return &tsunagu.Error{Code: tsunagu.EINVALID, Field: "source", Message: ie.Error()}
+		}
+		return err
+	}
+	if err := s.store.SetSynonyms(r.Context(), principal(r).TenantID, req.Source); err != nil {
+		return err
+	}
+	return reply(w, http.StatusOK, Synonyms{Source: req.Source, Groups: syn.Groups()})
 }

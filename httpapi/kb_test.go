@@ -105,6 +105,66 @@ func TestKB_EditSearchSolve(t *testing.T) {
 	if len(versions.Items) != 2 || versions.Items[1].Body != "ログイン画面の「パスワードをお忘れの方」から再設定できます。" {
 		t.Fatalf("versions = %+v", versions.Items)
 	}
+
+	t.Run("Rollback", func(t *testing.T) {
+		res := sv.do("POST", "/api/v1/kb/articles/"+string(art.ID)+"/rollback", `{"to_version":1,"version":2}`)
+		var back tsunagu.Article
+		res.json(&back)
+		if res.StatusCode != 200 || back.Version != 3 || back.Body != versions.Items[1].Body {
+			t.Fatalf("rollback: %d %+v", res.StatusCode, back)
+		}
+		if res := sv.do("POST", "/api/v1/kb/articles/"+string(art.ID)+"/rollback", `{"to_version":1,"version":2}`); res.StatusCode != 409 {
+			t.Fatalf("rollback from a stale version: %d", res.StatusCode)
+		}
+		if res := sv.do("POST", "/api/v1/kb/articles/"+string(art.ID)+"/rollback", `{"to_version":9,"version":3}`); res.StatusCode != 400 || res.problem().Field != "to_version" {
+			t.Fatalf("rollback to a missing version: %d %s", res.StatusCode, res.body)
+		}
+	})
+	t.Run("Feedback", func(t *testing.T) {
+		res := op.do("POST", "/api/v1/kb/feedback", `{"kind":"missing","query":"年賀状 縦書き 宛名","note":"該当記事なし"}`)
+		if res.StatusCode != 201 {
+			t.Fatalf("feedback: %d %s", res.StatusCode, res.body)
+		}
+		if res := op.do("POST", "/api/v1/kb/feedback", `{"kind":"wrong","note":"x"}`); res.StatusCode != 400 || res.problem().Field != "article_id" {
+			t.Fatalf("wrong without article: %d %s", res.StatusCode, res.body)
+		}
+		var inbox httpapi.List[tsunagu.ArticleFeedback]
+		sv.do("GET", "/api/v1/kb/feedback", nil).json(&inbox)
+		if len(inbox.Items) != 1 || inbox.Items[0].Query != "年賀状 縦書き 宛名" || inbox.Items[0].UserID != e.users["a-agent"].ID {
+			t.Fatalf("editors' inbox = %+v", inbox.Items)
+		}
+		if res := sv.do("POST", "/api/v1/kb/feedback/"+string(inbox.Items[0].ID)+"/resolve", nil); res.StatusCode != 200 {
+			t.Fatalf("resolve: %d", res.StatusCode)
+		}
+		sv.do("GET", "/api/v1/kb/feedback", nil).json(&inbox)
+		if len(inbox.Items) != 0 {
+			t.Fatalf("open after resolve = %+v", inbox.Items)
+		}
+	})
+	t.Run("Synonyms", func(t *testing.T) {
+		// 合言葉 is no word of the article; after the admin says it means
+		// パスワード, the article is found by it, without a reindex.
+		op.do("GET", "/api/v1/kb/search?q="+urlEscape("合言葉"), nil).json(&found)
+		if len(found.Results) != 0 {
+			t.Fatalf("before: %+v", found.Results)
+		}
+		admin := e.login("a-admin")
+		res := admin.do("PUT", "/api/v1/kb/synonyms", `{"source":"# 社内用語\n合言葉 = パスワード\nx\n"}`)
+		if res.StatusCode != 400 || res.problem().Field != "source" || !strings.Contains(res.problem().Detail, "line 3") {
+			t.Fatalf("bad synonyms: %d %s", res.StatusCode, res.body)
+		}
+		if res := admin.do("PUT", "/api/v1/kb/synonyms", `{"source":"# 社内用語\n合言葉 = パスワード\n"}`); res.StatusCode != 200 {
+			t.Fatalf("synonyms: %d %s", res.StatusCode, res.body)
+		}
+		waitIndexed("a")
+		op.do("GET", "/api/v1/kb/search?q="+urlEscape("合言葉"), nil).json(&found)
+		if len(found.Results) != 1 || found.Results[0].ID != string(art.ID) {
+			t.Fatalf("after: %+v", found.Results)
+		}
+		if res := sv.do("PUT", "/api/v1/kb/synonyms", `{"source":""}`); res.StatusCode != 403 {
+			t.Fatalf("supervisor editing synonyms: %d", res.StatusCode)
+		}
+	})
 }
 
 func urlEscape(s string) string {

@@ -69,6 +69,12 @@ func (s *Server) apiRoutes() []route {
 		{"PUT", "/api/v1/kb/articles/{id}", supervisor, "Save a new version of an article (send the version edited)", s.updateArticle},
 		{"GET", "/api/v1/kb/articles/{id}/versions", supervisor, "Every version of an article, newest first", s.articleVersions},
 		{"POST", "/api/v1/kb/articles/{id}/solved", agent, "Record that the article solved a contact", s.articleSolved},
+		{"POST", "/api/v1/kb/articles/{id}/rollback", supervisor, "Save an earlier version's content as a new version", s.rollbackArticle},
+		{"POST", "/api/v1/kb/feedback", agent, "Tell the editors an article is wrong, outdated or missing", s.createFeedback},
+		{"GET", "/api/v1/kb/feedback", supervisor, "Feedback for the editors (?status=open|all)", s.listFeedback},
+		{"POST", "/api/v1/kb/feedback/{id}/resolve", supervisor, "Close a feedback entry", s.resolveFeedback},
+		{"GET", "/api/v1/kb/synonyms", supervisor, "The tenant's synonym dictionary", s.getSynonyms},
+		{"PUT", "/api/v1/kb/synonyms", admin, "Replace the tenant's synonym dictionary (checked line by line)", s.setSynonyms},
 
 		{"GET", "/api/v1/events", agent, "The event stream: a WebSocket (resumable with ?since=SEQ), or one JSON page without Upgrade", s.events},
 		{"GET", "/api/v1/openapi.json", public, "This API's OpenAPI 3.1 document", s.openapi},

@@ -40,7 +40,7 @@ func newEnv(t *testing.T, cfg ...func(*httpapi.Config)) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	bus := &inmem.Bus{}
-	db.Publish = bus.Publish
+	db.SetPublish(bus.Publish)
 	e := &env{t: t, db: db, bus: bus, users: map[string]*tsunagu.User{}}
 	hash, err := httpapi.HashPassword(testPassword)
 	if err != nil {

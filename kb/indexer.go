@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"tsunagu"
@@ -16,13 +17,16 @@ type TenantIndex interface {
 	Cursor(ctx context.Context) (int64, error)
 	SetCursor(ctx context.Context, seq int64) error
 	NeedsRebuild() bool
+	SetSynonyms(s *Synonyms)
 	Close() error
 }
 
-// IndexerStore is what the indexer reads: articles and the event log.
+// IndexerStore is what the indexer reads: articles, the tenant's synonyms
+// and the event log.
 type IndexerStore interface {
 	tsunagu.ArticleStore
 	tsunagu.EventLog
+	Synonyms(ctx context.Context, tenant tsunagu.TenantID) (string, error)
 }
 
 // Indexer keeps one search index per tenant in step with the event log and
@@ -89,7 +93,7 @@ func (x *Indexer) Run(ctx context.Context) error {
 					break follow // dropped for lagging: catch up from the log
 				}
 				switch e.Type {
-				case tsunagu.EventArticleChanged, tsunagu.EventArticleSolved, tsunagu.EventTenantCreated:
+				case tsunagu.EventArticleChanged, tsunagu.EventArticleSolved, tsunagu.EventTenantCreated, tsunagu.EventSynonymsChanged:
 					if err := x.catchUp(ctx, e.TenantID); err != nil {
 						x.log().Error("kb index: catch up", "tenant_id", e.TenantID, "err", err)
 					}
@@ -111,6 +115,10 @@ func (x *Indexer) index(ctx context.Context, tenant tsunagu.TenantID) (TenantInd
 	if err != nil {
 		return nil, fmt.Errorf("open kb index for %s: %w", tenant, err)
 	}
+	if err := x.loadSynonyms(ctx, tenant, idx); err != nil {
+		idx.Close()
+		return nil, err
+	}
 	cursor, err := idx.Cursor(ctx)
 	if err != nil {
 		idx.Close()
@@ -125,6 +133,28 @@ func (x *Indexer) index(ctx context.Context, tenant tsunagu.TenantID) (TenantInd
 	x.indexes[tenant] = idx
 	x.applied[tenant] = cursor
 	return idx, nil
+}
+
+// loadSynonyms gives the index the built-in dictionary merged with the
+// tenant's own. Synonyms are expanded at query time, so no reindex is needed.
+// A stored dictionary that no longer parses (it was checked when saved) is
+// logged and the built-in one used, rather than failing every search.
+func (x *Indexer) loadSynonyms(ctx context.Context, tenant tsunagu.TenantID, idx TenantIndex) error {
+	src, err := x.Store.Synonyms(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	syn := DefaultSynonyms()
+	if src != "" {
+		own, err := ParseSynonyms(strings.NewReader(src))
+		if err != nil {
+			x.log().Error("kb synonyms do not parse; using the built-in ones", "tenant_id", tenant, "err", err)
+		} else {
+			syn = syn.Merge(own)
+		}
+	}
+	idx.SetSynonyms(syn)
+	return nil
 }
 
 // rebuild fills idx from every article and returns the log position it
@@ -187,6 +217,12 @@ func (x *Indexer) catchUp(ctx context.Context, tenant tsunagu.TenantID) error {
 			return nil
 		}
 		for _, e := range evs {
+			if e.Type == tsunagu.EventSynonymsChanged {
+				if err := x.loadSynonyms(ctx, tenant, idx); err != nil {
+					return err
+				}
+				continue
+			}
 			if e.Type != tsunagu.EventArticleChanged && e.Type != tsunagu.EventArticleSolved {
 				continue
 			}

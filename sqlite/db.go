@@ -12,12 +12,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"tsunagu"
@@ -44,6 +46,9 @@ type DB struct {
 	savepoint, release, rollbackTo *sql.Stmt
 	r                              *sql.DB // read pool; WAL lets readers run beside the writer
 
+	// published is the highest sequence handed to Publish; owned by the
+	// writer goroutine.
+	published int64
 	// queue feeds write requests to the writer goroutine, the only user of
 	// w after Open; it serialises writes in Go rather than in SQLite's busy
 	// handler and keeps publishing in commit order.
@@ -54,10 +59,8 @@ type DB struct {
 
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
-	// Publish, when set, receives each transaction's events after commit, in
-	// sequence order, while the next writer waits (so order is preserved).
-	// It must not block: the in-process bus drops slow subscribers instead.
-	Publish func(events ...tsunagu.Event)
+	// publish receives committed events (see SetPublish).
+	publish atomic.Pointer[func(events ...tsunagu.Event)]
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -121,6 +124,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("prepare: %w", err)
 		}
 	}
+	if db.published, err = db.LastSeq(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	go db.writer()
 	return db, nil
 }
@@ -144,6 +151,15 @@ func (db *DB) Close() error {
 		err = errors.Join(db.r.Close(), db.w.Close())
 	})
 	return err
+}
+
+// SetPublish makes f receive every committed event after commit, in
+// sequence order, including events other processes append to the same file.
+// f runs on the writer goroutine while the next write waits, so it must not
+// block: the in-process bus drops a slow subscriber instead. Events committed
+// before SetPublish are not replayed; subscribers read those from the log.
+func (db *DB) SetPublish(f func(events ...tsunagu.Event)) {
+	db.publish.Store(&f)
 }
 
 // Path returns the database file path.
@@ -279,10 +295,15 @@ func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
 // writer owns the writer connection until stop is closed.
 func (db *DB) writer() {
 	defer close(db.writerDone)
+	poll := time.NewTicker(foreignPoll)
+	defer poll.Stop()
 	for {
 		var first *writeReq
 		select {
 		case first = <-db.queue:
+		case <-poll.C:
+			db.publishForeign(math.MaxInt64)
+			continue
 		case <-db.stop:
 			return
 		}
@@ -297,6 +318,29 @@ func (db *DB) writer() {
 			}
 		}
 		db.commitGroup(group)
+	}
+}
+
+// foreignPoll is how often an idle writer looks for events that another
+// process (the tsunagu CLI: user add, kb import) appended to the same file.
+const foreignPoll = time.Second
+
+// publishForeign publishes events with published < seq < before that this
+// process did not write: the bus then carries every committed event, whoever
+// wrote it. Only the writer goroutine calls it, so published needs no lock.
+func (db *DB) publishForeign(before int64) {
+	publish := db.publish.Load()
+	for publish != nil && db.published+1 < before {
+		rows, err := db.w.Query(`SELECT `+eventColumns+` FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT 1000`, db.published, before)
+		if err != nil {
+			return // the next poll retries; subscribers also resume from the log
+		}
+		evs, err := scanEvents(rows)
+		if err != nil || len(evs) == 0 {
+			return
+		}
+		(*publish)(evs...)
+		db.published = evs[len(evs)-1].Seq
 	}
 }
 
@@ -367,12 +411,15 @@ func (db *DB) commitGroup(group []*writeReq) {
 		return
 	}
 	// Publish in commit order before answering, and before the next group
-	// begins, so subscribers see sequence numbers in order.
-	if db.Publish != nil {
-		for _, t := range txs {
-			if t != nil && len(t.events) > 0 {
-				db.Publish(t.events...)
+	// begins, so subscribers see sequence numbers in order. Events another
+	// process committed before ours go first.
+	for _, t := range txs {
+		if t != nil && len(t.events) > 0 {
+			db.publishForeign(t.events[0].Seq)
+			if publish := db.publish.Load(); publish != nil {
+				(*publish)(t.events...)
 			}
+			db.published = t.events[len(t.events)-1].Seq
 		}
 	}
 	for i, r := range group {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"tsunagu"
 	"tsunagu/sqlite"
@@ -89,5 +90,54 @@ func TestGroupCommit_FailureIsolated(t *testing.T) {
 	if int64(len(users)) != wantOK || int64(len(agents)) != wantOK || int64(len(evs)) != wantOK {
 		t.Fatalf("%d users, %d agents, %d events; want %d of each: a failed write left rows or events behind",
 			len(users), len(agents), len(evs), wantOK)
+	}
+}
+
+// TestPublish_ForeignWrites: events another process appends to the same file
+// (the CLI while the server runs) reach this process's subscribers, in
+// sequence order, before this process's own later events.
+func TestPublish_ForeignWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	ctx := context.Background()
+	server, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	got := make(chan tsunagu.Event, 100)
+	server.SetPublish(func(evs ...tsunagu.Event) {
+		for _, e := range evs {
+			got <- e
+		}
+	})
+	cli, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.CreateTenant(ctx, &tsunagu.Tenant{ID: "t", Name: "from the CLI"}); err != nil {
+		t.Fatal(err)
+	}
+	cli.Close()
+	// The server's own next write publishes the foreign event first.
+	if err := server.AppendEvents(ctx, tsunagu.NewEvent("t", "test:own", time.Now(), nil)); err != nil {
+		t.Fatal(err)
+	}
+	first, second := <-got, <-got
+	if first.Type != tsunagu.EventTenantCreated || second.Type != "test:own" || second.Seq <= first.Seq {
+		t.Fatalf("published %s(%d) then %s(%d)", first.Type, first.Seq, second.Type, second.Seq)
+	}
+	// An idle server finds foreign events by itself.
+	cli, _ = sqlite.Open(ctx, path)
+	if err := cli.AppendEvents(ctx, tsunagu.NewEvent("t", "test:foreign", time.Now(), nil)); err != nil {
+		t.Fatal(err)
+	}
+	cli.Close()
+	select {
+	case e := <-got:
+		if e.Type != "test:foreign" {
+			t.Fatalf("published %s", e.Type)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an idle server did not publish a foreign event within 10 s")
 	}
 }

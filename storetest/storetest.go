@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Contact", func(t *testing.T) { testContact(t, open(t)) })
 	t.Run("Trunk", func(t *testing.T) { testTrunk(t, open(t)) })
 	t.Run("Article", func(t *testing.T) { testArticle(t, open(t)) })
+	t.Run("Knowledge", func(t *testing.T) { testKnowledge(t, open(t)) })
 	t.Run("TenantIsolation", func(t *testing.T) { testIsolation(t, open(t)) })
 	t.Run("EventLog", func(t *testing.T) { testEventLog(t, open(t)) })
 }
@@ -592,4 +593,83 @@ func testArticle(t *testing.T, s tsunagu.Store) {
 	if len(ts) != 2 {
 		t.Fatalf("tenants = %+v", ts)
 	}
+}
+
+func testKnowledge(t *testing.T, s tsunagu.Store) {
+	agent, sv := newTenant(t, s, "a")
+	newTenant(t, s, "b")
+	a := &tsunagu.Article{TenantID: "a", ID: "reset", Title: "パスワード再設定", Body: "手順…"}
+	must(t, s.CreateArticle(ctx, a))
+
+	t.Run("Import", func(t *testing.T) {
+		batch := []tsunagu.Article{{ID: "reset", Title: "パスワード再設定(改訂)", Body: "新しい手順"}, {ID: "new-one", Title: "新しい記事", Body: "本文"}}
+		c, u, err := s.ImportArticles(ctx, "a", batch)
+		must(t, err)
+		if c != 1 || u != 1 {
+			t.Fatalf("created %d, updated %d", c, u)
+		}
+		got, _ := s.FindArticle(ctx, "a", "reset")
+		if got.Version != 2 || got.Body != "新しい手順" {
+			t.Fatalf("imported update = %+v", got)
+		}
+		// One bad article: nothing of the batch lands.
+		bad := []tsunagu.Article{{ID: "third", Title: "三つ目", Body: "本文"}, {ID: "fourth", Title: "", Body: "x"}}
+		_, _, err = s.ImportArticles(ctx, "a", bad)
+		mustCode(t, err, tsunagu.EINVALID)
+		if _, err := s.FindArticle(ctx, "a", "third"); tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
+			t.Fatal("a failed import half-wrote")
+		}
+	})
+	t.Run("Feedback", func(t *testing.T) {
+		agentCtx := tsunagu.NewContext(ctx, &tsunagu.Principal{TenantID: "a", UserID: agent.ID, AgentID: agent.AgentID, Role: tsunagu.RoleAgent})
+		f := &tsunagu.ArticleFeedback{TenantID: "a", ArticleID: "reset", Kind: tsunagu.FeedbackOutdated, Note: "URL が変わっています"}
+		must(t, s.CreateFeedback(agentCtx, f))
+		if f.UserID != agent.ID || !f.Open {
+			t.Fatalf("feedback = %+v", f)
+		}
+		missing := &tsunagu.ArticleFeedback{TenantID: "a", Kind: tsunagu.FeedbackMissing, Query: "年賀状 宛名 縦書き"}
+		must(t, s.CreateFeedback(agentCtx, missing))
+		mustCode(t, s.CreateFeedback(agentCtx, &tsunagu.ArticleFeedback{TenantID: "a", ArticleID: "nope", Kind: tsunagu.FeedbackWrong, Note: "x"}), tsunagu.EINVALID)
+		mustCode(t, s.CreateFeedback(agentCtx, &tsunagu.ArticleFeedback{TenantID: "a", Kind: tsunagu.FeedbackWrong, Note: "x"}), tsunagu.EINVALID)
+		open, err := s.ListFeedback(ctx, "a", true)
+		must(t, err)
+		if len(open) != 2 {
+			t.Fatalf("open feedback = %d", len(open))
+		}
+		svCtx := tsunagu.NewContext(ctx, &tsunagu.Principal{TenantID: "a", UserID: sv.ID, Role: tsunagu.RoleSupervisor})
+		r, err := s.ResolveFeedback(svCtx, "a", f.ID)
+		must(t, err)
+		if r.Open || r.ResolvedBy != sv.ID || r.ResolvedAt == nil {
+			t.Fatalf("resolved = %+v", r)
+		}
+		_, err = s.ResolveFeedback(svCtx, "a", f.ID)
+		mustCode(t, err, tsunagu.ENOTFOUND)
+		_, err = s.ResolveFeedback(svCtx, "b", missing.ID)
+		mustCode(t, err, tsunagu.ENOTFOUND)
+		if open, _ := s.ListFeedback(ctx, "a", true); len(open) != 1 {
+			t.Fatalf("open after resolve = %d", len(open))
+		}
+		if all, _ := s.ListFeedback(ctx, "a", false); len(all) != 2 {
+			t.Fatalf("all = %d", len(all))
+		}
+		if other, _ := s.ListFeedback(ctx, "b", false); len(other) != 0 {
+			t.Fatal("tenant b sees tenant a's feedback")
+		}
+	})
+	t.Run("Synonyms", func(t *testing.T) {
+		src, err := s.Synonyms(ctx, "a")
+		must(t, err)
+		if src != "" {
+			t.Fatalf("initial synonyms = %q", src)
+		}
+		must(t, s.SetSynonyms(ctx, "a", "ルーター = モデム\n"))
+		must(t, s.SetSynonyms(ctx, "a", "ルーター = モデム = 終端装置\n"))
+		src, _ = s.Synonyms(ctx, "a")
+		if src != "ルーター = モデム = 終端装置\n" {
+			t.Fatalf("synonyms = %q", src)
+		}
+		if other, _ := s.Synonyms(ctx, "b"); other != "" {
+			t.Fatal("synonyms leak across tenants")
+		}
+	})
 }

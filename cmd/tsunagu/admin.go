@@ -15,6 +15,7 @@ import (
 
 	"tsunagu"
 	"tsunagu/httpapi"
+	"tsunagu/kb"
 	"tsunagu/sqlite"
 )
 
@@ -216,8 +217,11 @@ func readPassword(stdin io.Reader) (string, error) {
 // tenant's search index from the store (safe while serving: a rebuild swaps
 // in the new index atomically, and the server's indexer applies later events).
 func runKB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "import" {
+		return runKBImport(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "reindex" {
-		return fmt.Errorf("%w: kb reindex [--data DIR]", errUsage)
+		return fmt.Errorf("%w: kb reindex [--data DIR] | kb import [--data DIR] [--tenant ID] DIR|FILE.csv", errUsage)
 	}
 	fs := flag.NewFlagSet("kb reindex", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -243,4 +247,64 @@ func runKB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%s: %d articles indexed\n", t.ID, n)
 	}
 	return indexer.Close()
+}
+
+// runKBImport imports a folder of Markdown files with front matter, or a CSV
+// file, into a tenant's knowledge base: every bad file or row is reported
+// with its line, and then nothing is imported. Articles whose ID exists get a
+// new version. A running server picks the change up from the event log.
+func runKBImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kb import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs)
+	tenant := fs.String("tenant", string(demoTenant), "tenant ID")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: kb import [--data DIR] [--tenant ID] DIR|FILE.csv", errUsage)
+	}
+	src := fs.Arg(0)
+	st, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	var parsed []kb.Article
+	if st.IsDir() {
+		parsed, err = kb.ImportMarkdown(os.DirFS(src), ".")
+	} else {
+		f, ferr := os.Open(src)
+		if ferr != nil {
+			return ferr
+		}
+		parsed, err = kb.ImportCSV(f)
+		f.Close()
+	}
+	var ie *kb.ImportError
+	if errors.As(err, &ie) {
+		for _, p := range ie.Problems {
+			fmt.Fprintln(stderr, p.String())
+		}
+		return fmt.Errorf("%d problems; nothing imported", len(ie.Problems))
+	} else if err != nil {
+		return err
+	}
+	db, err := openExisting(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.FindTenant(ctx, tsunagu.TenantID(*tenant)); err != nil {
+		return fmt.Errorf("tenant %s: %s", *tenant, tsunagu.ErrorMessage(err))
+	}
+	as := make([]tsunagu.Article, len(parsed))
+	for i, a := range parsed {
+		as[i] = kb.ToArticle(a)
+	}
+	created, updated, err := db.ImportArticles(ctx, tsunagu.TenantID(*tenant), as)
+	if err != nil {
+		return errors.New(tsunagu.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "%s: %d articles created, %d updated\n", *tenant, created, updated)
+	return nil
 }

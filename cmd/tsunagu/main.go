@@ -45,6 +45,7 @@ Usage:
   tsunagu user add|list|passwd ...        manage logins (passwords are read from stdin)
   tsunagu backup --to FILE [--data DIR]   consistent copy of the database, safe while serving
   tsunagu kb reindex [--data DIR]         rebuild the knowledge-base search indexes
+  tsunagu kb import [--tenant ID] PATH    import a folder of Markdown articles or a CSV file
   tsunagu staff --calls N --aht 180s ...  Erlang C staffing for one interval
   tsunagu simulate --agents N ...         simulate the routing engine against Erlang C/A
   tsunagu version

@@ -364,7 +364,22 @@ func TestCLI_UserBackupMigrate(t *testing.T) {
 	if l, err := bdb.FindLogin(ctx, "sato"); err != nil || l.User.Kana != "さとう はなこ" {
 		t.Fatalf("backup lacks the user: %v %+v", err, l)
 	}
-	if code, out, errs := runCmd("", "kb", "reindex", "--data", data); code != 0 || !strings.Contains(out, "demo: 0 articles indexed") {
+	// kb import: a CSV with two bad rows reports both by line and imports
+	// nothing; the fixed file imports.
+	csvPath := filepath.Join(t.TempDir(), "articles.csv")
+	os.WriteFile(csvPath, []byte("id,title,body,category\nok-1,良い記事,本文です,FAQ\nbad-1,,本文,FAQ\nbad-2,題名,,FAQ\n"), 0o600)
+	code, _, errs := runCmd("", "kb", "import", "--data", data, csvPath)
+	if code != 1 || !strings.Contains(errs, "line 3") || !strings.Contains(errs, "line 4") || !strings.Contains(errs, "nothing imported") {
+		t.Fatalf("bad import: %d\n%s", code, errs)
+	}
+	os.WriteFile(csvPath, []byte("id,title,body,category\nok-1,良い記事,本文です,FAQ\nok-2,二つ目,本文です,FAQ\n"), 0o600)
+	if code, out, errs := runCmd("", "kb", "import", "--data", data, csvPath); code != 0 || !strings.Contains(out, "2 articles created, 0 updated") {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	if code, out, _ := runCmd("", "kb", "import", "--data", data, csvPath); code != 0 || !strings.Contains(out, "0 articles created, 2 updated") {
+		t.Fatalf("re-import: %d %s", code, out)
+	}
+	if code, out, errs := runCmd("", "kb", "reindex", "--data", data); code != 0 || !strings.Contains(out, "demo: 2 articles indexed") {
 		t.Fatalf("kb reindex: %d %s %s", code, out, errs)
 	}
 	if code, _, _ := runCmd("", "user", "list", "--data", filepath.Join(data, "nope")); code != 1 {

@@ -60,7 +60,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	// Single node: SQLite and the in-process bus. Scaled-out mode will swap
 	// these for postgres and natsbus behind the same interfaces.
 	bus := &inmem.Bus{}
-	db.Publish = bus.Publish
+	db.SetPublish(bus.Publish)
 	log.Info("store opened", "mode", "single-node", "store", "sqlite", "bus", "inmem", "path", dbPath)
 
 	var demo *demoInfo

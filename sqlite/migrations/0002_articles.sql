@@ -34,3 +34,28 @@ CREATE TABLE article_versions (
   PRIMARY KEY (tenant_id, article_id, version),
   FOREIGN KEY (tenant_id, article_id) REFERENCES articles(tenant_id, id) ON DELETE CASCADE
 );
+
+-- "This article is wrong or missing": agents to editors.
+CREATE TABLE article_feedback (
+  tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+  id          TEXT NOT NULL,
+  article_id  TEXT NOT NULL DEFAULT '',
+  kind        TEXT NOT NULL,
+  note        TEXT NOT NULL DEFAULT '',
+  query       TEXT NOT NULL DEFAULT '',
+  contact_id  TEXT NOT NULL DEFAULT '',
+  user_id     TEXT NOT NULL,
+  open        INTEGER NOT NULL DEFAULT 1,
+  resolved_by TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL,
+  resolved_at INTEGER,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX article_feedback_open ON article_feedback(tenant_id, open, id);
+
+-- Each tenant's synonym dictionary, as the admin wrote it (one group a line).
+CREATE TABLE kb_synonyms (
+  tenant_id  TEXT PRIMARY KEY REFERENCES tenants(id),
+  source     TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
