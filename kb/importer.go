@@ -21,6 +21,7 @@ type Problem struct {
 	Reason string
 }
 
+// String formats the problem as "file:line: reason" or "line N: reason".
 func (p Problem) String() string {
 	if p.File == "" {
 		return fmt.Sprintf("line %d: %s", p.Line, p.Reason)
@@ -35,6 +36,7 @@ type ImportError struct {
 	Problems []Problem
 }
 
+// Error lists the first problems; Problems has them all.
 func (e *ImportError) Error() string {
 	if len(e.Problems) == 1 {
 		return "kb: import: " + e.Problems[0].String()

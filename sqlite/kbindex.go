@@ -60,7 +60,7 @@ const (
 
 // kbSchemaVersion changes with kbSchema; together with kb.AnalyzerVersion it
 // decides whether an existing file can be used or must be rebuilt.
-const kbSchemaVersion = 5
+const kbSchemaVersion = 6
 
 // kbSchema is applied when the file is new or was built by another analyzer
 // or schema version. content=” with contentless_delete keeps the index
@@ -69,8 +69,10 @@ const kbSchemaVersion = 5
 // UNINDEXED column is read for every matching row, and a filter token such as
 // "published" makes bm25() count its whole posting list on every query;
 // both cost milliseconds at 100k articles. Filters are applied to the
-// top-ranked candidates instead (see Search). kb_vocab exposes document
-// frequencies, used to leave out terms too common to be worth scanning.
+// top-ranked candidates instead (see Search). kb_df keeps each term's
+// document frequency, used to leave out terms too common to be worth
+// scanning; FTS5's own fts5vocab table counts them by walking the posting
+// list, ~0.1 ms per common term at 100k articles, too slow for every query.
 const kbSchema = `
 CREATE TABLE kb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE kb_articles (
@@ -90,7 +92,7 @@ CREATE VIRTUAL TABLE kb_fts USING fts5(
 	content='', contentless_delete=1,
 	tokenize='unicode61 remove_diacritics 0'
 );
-CREATE VIRTUAL TABLE kb_vocab USING fts5vocab('kb_fts', 'row');
+CREATE TABLE kb_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 `
 
 // kbVersion is the value of kb_meta's "analyzer" row for this build.
@@ -147,9 +149,10 @@ func (x *KBIndex) init(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	// The shadow tables are named too: with contentless_unindexed, SQLite
-	// 3.54 leaves kb_fts_content behind when the virtual table is dropped.
-	for _, t := range []string{"kb_vocab", "kb_fts", "kb_fts_data", "kb_fts_idx", "kb_fts_content", "kb_fts_docsize", "kb_fts_config", "kb_articles", "kb_meta"} {
+	// The shadow tables are named too: files from schema version 1 used
+	// contentless_unindexed, and SQLite 3.54 leaves that table's
+	// kb_fts_content behind when the virtual table is dropped.
+	for _, t := range []string{"kb_vocab", "kb_df", "kb_fts", "kb_fts_data", "kb_fts_idx", "kb_fts_content", "kb_fts_docsize", "kb_fts_config", "kb_articles", "kb_meta"} {
 		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
 			return err
 		}
@@ -223,13 +226,46 @@ func (x *KBIndex) Count(ctx context.Context) (int, error) {
 
 // kbDoc is an article with its analysed terms, ready to insert.
 type kbDoc struct {
-	a     kb.Article
-	t     kb.Terms
-	plain string
+	a        kb.Article
+	t        kb.Terms
+	plain    string
+	distinct []string // every distinct term, for kb_df
 }
 
 func kbAnalyze(a kb.Article) kbDoc {
-	return kbDoc{a: a, t: kb.AnalyzeArticle(a), plain: kb.StripMarkdown(a.Body)}
+	t := kb.AnalyzeArticle(a)
+	return kbDoc{a: a, t: t, plain: kb.StripMarkdown(a.Body), distinct: kbDistinct(t)}
+}
+
+// kbDistinct returns the distinct terms of all columns.
+func kbDistinct(t kb.Terms) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, col := range [][]string{t.Title, t.Body, t.TitleGrams, t.BodyGrams, t.Yomi} {
+		for _, w := range col {
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// kbDFAdd adds delta to the document frequency of terms.
+func kbDFAdd(ctx context.Context, tx *sql.Tx, terms []string, delta int) error {
+	st, err := tx.PrepareContext(ctx, `INSERT INTO kb_df(term, df) VALUES (?1, max(?2, 0))
+		ON CONFLICT(term) DO UPDATE SET df = max(df + ?2, 0)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, t := range terms {
+		if _, err := st.ExecContext(ctx, t, delta); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Upsert adds or replaces one article. The analysis runs before the write
@@ -250,6 +286,9 @@ func (x *KBIndex) Upsert(ctx context.Context, a kb.Article) error {
 		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
 	}
 	if err := kbInsert(ctx, tx, d); err != nil {
+		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
+	}
+	if err := kbDFAdd(ctx, tx, d.distinct, +1); err != nil {
 		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -276,12 +315,24 @@ func (x *KBIndex) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
+// kbDelete removes an article and its document frequencies. The FTS table
+// is contentless, so the old terms are recomputed from the stored text; the
+// plain text analyses to the same terms as the Markdown it came from, up to
+// Markdown corner cases, and kb_df is only an estimate for query planning.
 func kbDelete(ctx context.Context, tx *sql.Tx, id string) error {
 	var n int64
-	err := tx.QueryRowContext(ctx, `SELECT n FROM kb_articles WHERE id = ?`, id).Scan(&n)
+	var old kb.Article
+	var tags string
+	err := tx.QueryRowContext(ctx, `SELECT n, title, plain, category, tags FROM kb_articles WHERE id = ?`, id).Scan(&n, &old.Title, &old.Body, &old.Category, &tags)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	} else if err != nil {
+		return err
+	}
+	if tags != "" {
+		old.Tags = strings.Split(tags, "|")
+	}
+	if err := kbDFAdd(ctx, tx, kbDistinct(kb.AnalyzeArticle(old)), -1); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM kb_fts WHERE rowid = ?`, n); err != nil {
@@ -388,19 +439,34 @@ func (x *KBIndex) Rebuild(ctx context.Context, articles []kb.Article) error {
 		return fmt.Errorf("kb index rebuild: %w", err)
 	}
 	defer tx.Rollback()
-	for _, stmt := range []string{`DELETE FROM kb_fts`, `DELETE FROM kb_articles`} {
+	for _, stmt := range []string{`DELETE FROM kb_fts`, `DELETE FROM kb_articles`, `DELETE FROM kb_df`} {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("kb index rebuild: %w", err)
 		}
 	}
+	df := map[string]int{}
 	for d := range docs {
 		if err := kbInsert(ctx, tx, d); err != nil {
 			return fmt.Errorf("kb index rebuild %s: %w", d.a.ID, err)
+		}
+		for _, t := range d.distinct {
+			df[t]++
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("kb index rebuild: %w", err)
 	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO kb_df(term, df) VALUES (?, ?)`)
+	if err != nil {
+		return fmt.Errorf("kb index rebuild: %w", err)
+	}
+	for t, n := range df {
+		if _, err := st.ExecContext(ctx, t, n); err != nil {
+			st.Close()
+			return fmt.Errorf("kb index rebuild: %w", err)
+		}
+	}
+	st.Close()
 	// Merge the FTS b-trees into one: smaller file, fewer seeks per query.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO kb_fts(kb_fts) VALUES ('optimize')`); err != nil {
 		return fmt.Errorf("kb index rebuild optimize: %w", err)
@@ -423,7 +489,7 @@ func (x *KBIndex) Rebuild(ctx context.Context, articles []kb.Article) error {
 // milliseconds; terms are therefore taken rarest first until their document
 // frequencies add up to the budget. Rare terms carry most of the bm25 weight
 // anyway, and on a small knowledge base nothing is left out.
-const kbBudget = 2000
+const kbBudget = 600
 
 // kbQuote quotes a term or phrase for FTS5. Terms contain only letters and
 // digits, but quotes are doubled anyway so that no input can inject syntax.
@@ -461,7 +527,7 @@ func (x *KBIndex) kbPlan(ctx context.Context, q kb.Query) ([]kbStep, error) {
 		for i, w := range words {
 			args[i] = w
 		}
-		rows, err := x.r.QueryContext(ctx, `SELECT term, doc FROM kb_vocab WHERE term IN (?`+strings.Repeat(",?", len(words)-1)+`)`, args...)
+		rows, err := x.r.QueryContext(ctx, `SELECT term, df FROM kb_df WHERE term IN (?`+strings.Repeat(",?", len(words)-1)+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -498,7 +564,7 @@ func (x *KBIndex) kbPlan(ctx context.Context, q kb.Query) ([]kbStep, error) {
 	}
 	for _, p := range q.Prefixes {
 		var n int
-		err := x.r.QueryRowContext(ctx, `SELECT coalesce(sum(doc), 0) FROM kb_vocab WHERE term >= ? AND term < ?`, p, p+"\U0010FFFF").Scan(&n)
+		err := x.r.QueryRowContext(ctx, `SELECT coalesce(sum(df), 0) FROM kb_df WHERE term >= ? AND term < ?`, p, p+"\U0010FFFF").Scan(&n)
 		if err != nil {
 			return nil, err
 		}
@@ -520,14 +586,15 @@ func (x *KBIndex) kbPlan(ctx context.Context, q kb.Query) ([]kbStep, error) {
 			// Even the rarest clause is over budget: intersect it with the
 			// next clause that is not part of it (ぷらん AND its own
 			// bigram ぷら would narrow nothing).
-			steps := []kbStep{{cs[0].expr, true}}
+			// The window is most useful when it holds articles with the
+			// term in the title, so those steps come first.
+			title := "({title tgrams} : " + cs[0].expr + ")"
 			for _, d := range cs[1:] {
 				if !strings.Contains(cs[0].text, d.text) && !strings.Contains(d.text, cs[0].text) {
-					steps = []kbStep{{cs[0].expr + " AND " + d.expr, true}, steps[0]}
-					break
+					return []kbStep{{title + " AND " + d.expr, true}, {cs[0].expr + " AND " + d.expr, true}, {title, true}, {cs[0].expr, true}}, nil
 				}
 			}
-			return steps, nil
+			return []kbStep{{title, true}, {cs[0].expr, true}}, nil
 		}
 		or = append(or, c.expr)
 		total += c.df

@@ -252,17 +252,19 @@ func seedDemo(ctx context.Context, db *sqlite.DB, log *slog.Logger) (*demoInfo, 
 	// queues (the corpus was written with a separate New-Year-card line; here
 	// technical support takes those calls).
 	queueOf := map[string]tsunagu.QueueID{"support": "general", "general": "general", "tech": "tech", "nenga": "tech", "billing": "billing"}
+	var articles []tsunagu.Article
 	for _, d := range kb.Demo() {
-		a := &tsunagu.Article{ID: tsunagu.ArticleID(d.ID), TenantID: t, Title: d.Title, Body: d.Body, Category: d.Category,
-			Tags: append([]string(nil), d.Tags...), Status: string(d.Status)}
+		a := kb.ToArticle(d)
+		a.QueueIDs = nil
 		for _, q := range d.QueueIDs {
 			if id, ok := queueOf[q]; ok && !slices.Contains(a.QueueIDs, id) {
 				a.QueueIDs = append(a.QueueIDs, id)
 			}
 		}
-		if err := db.CreateArticle(ctx, a); err != nil {
-			return nil, fmt.Errorf("article %s: %w", d.ID, err)
-		}
+		articles = append(articles, a)
+	}
+	if _, _, err := db.ImportArticles(ctx, t, articles); err != nil {
+		return nil, fmt.Errorf("demo articles: %w", err)
 	}
 	log.Info("demo center created", "tenant", t, "users", len(logins), "customers", len(customers), "ms", time.Since(start).Milliseconds())
 	return &demoInfo{created: true}, nil

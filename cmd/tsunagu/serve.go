@@ -80,6 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		bg.Wait()
 	}()
 	bg.Go(func() {
+		kb.Warm() // the Japanese dictionary (~1 s) loads now, not on the first search
 		if err := indexer.Run(bgCtx); err != nil {
 			log.Error("kb indexer stopped", "err", err)
 		}
