@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ type Config struct {
 	Data            string   `yaml:"data"`
 	HTTP            string   `yaml:"http"`
 	SIP             string   `yaml:"sip"`
+	MediaIP         string   `yaml:"media_ip"`
+	RTPPortMin      int      `yaml:"rtp_port_min"`
+	RTPPortMax      int      `yaml:"rtp_port_max"`
 	Demo            bool     `yaml:"demo"`
 	LogLevel        string   `yaml:"log_level"`
 	LogFormat       string   `yaml:"log_format"`
@@ -49,7 +53,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 func defaultConfig() Config {
 	return Config{
-		Data: "./tsunagu-data", HTTP: ":8080", SIP: ":5060",
+		Data: "./tsunagu-data", HTTP: ":8080", SIP: ":5060", RTPPortMin: 20000, RTPPortMax: 20999,
 		LogLevel: "info", LogFormat: "auto",
 		SessionTTL:      Duration{12 * time.Hour},
 		BodyLimitBytes:  1 << 20,
@@ -110,6 +114,7 @@ func serveFlags(args []string, stderr io.Writer) (Config, error) {
 	env("TSUNAGU_LOG_LEVEL", &c.LogLevel)
 	env("TSUNAGU_LOG_FORMAT", &c.LogFormat)
 	env("TSUNAGU_TLS_CERT", &c.TLSCert)
+	env("TSUNAGU_MEDIA_IP", &c.MediaIP)
 	env("TSUNAGU_TLS_KEY", &c.TLSKey)
 	if v := os.Getenv("TSUNAGU_DEMO"); v == "1" || v == "true" {
 		c.Demo = true
@@ -149,6 +154,14 @@ func (c *Config) validate() error {
 	case "auto", "text", "json":
 	default:
 		return fmt.Errorf("%w: log format %q is not auto, text or json", errUsage, c.LogFormat)
+	}
+	if c.MediaIP != "" {
+		if _, err := netip.ParseAddr(c.MediaIP); err != nil {
+			return fmt.Errorf("%w: media_ip %q is not an IP address", errUsage, c.MediaIP)
+		}
+	}
+	if c.RTPPortMin < 1024 || c.RTPPortMax > 65535 || c.RTPPortMin > c.RTPPortMax {
+		return fmt.Errorf("%w: rtp_port_min..rtp_port_max must be a range within 1024–65535", errUsage)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("%w: tls_cert and tls_key go together", errUsage)

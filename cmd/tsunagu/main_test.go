@@ -52,7 +52,7 @@ func startServe(t *testing.T, args ...string) *server {
 	s := &server{cancel: cancel, done: make(chan error, 1), out: &syncBuffer{}}
 	ready := make(chan string, 1)
 	go func() {
-		s.done <- runServe(ctx, append([]string{"--http", "127.0.0.1:0", "--log-level", "warn"}, args...), s.out, io.Discard,
+		s.done <- runServe(ctx, append([]string{"--http", "127.0.0.1:0", "--sip", "127.0.0.1:0", "--log-level", "warn"}, args...), s.out, io.Discard,
 			func(addr string) { ready <- addr })
 	}()
 	select {

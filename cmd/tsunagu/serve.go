@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"tsunagu/inmem"
 	"tsunagu/kb"
 	"tsunagu/sqlite"
+	"tsunagu/telephony"
 	"tsunagu/web"
 )
 
@@ -96,8 +98,29 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		UI: web.Handler(), KB: indexer,
 	})
 
+	// The SIP edge: trunk calls through the phone menu into the queues. The
+	// routing engine is not attached yet (Router nil: callers wait with
+	// music) because no agent endpoint can ring until the softphone lands.
+	mediaIP, err := mediaAddr(cfg, log)
+	if err != nil {
+		return err
+	}
+	tel, err := telephony.New(telephony.Config{
+		Addr: cfg.SIP, MediaIP: mediaIP, RTPPortMin: cfg.RTPPortMin, RTPPortMax: cfg.RTPPortMax,
+		Store: db, Language: "ja", DrainTimeout: cfg.ShutdownTimeout.Duration, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("sip: %w", err)
+	}
+	telDone := make(chan error, 1)
+	telCtx, stopTel := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopTel()
+	go func() { telDone <- tel.Run(telCtx) }()
+
 	ln, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
+		stopTel()
+		<-telDone
 		return fmt.Errorf("listen %s: %w", cfg.HTTP, err)
 	}
 	// Handlers' contexts derive from base, so cancelling it ends the
@@ -125,9 +148,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		scheme = "https"
 	}
 	url := scheme + "://" + displayAddr(addr)
-	log.Info("serving", "http", addr, "version", versionString())
-	log.Warn("telephony is not part of this build yet; SIP address reserved", "sip", cfg.SIP)
-	fmt.Fprintf(stdout, "Tsunagu つなぐ %s\n  URL:  %s\n  API:  %s/api/v1/openapi.json\n  Data: %s\n", versionString(), url, url, dbPath)
+	log.Info("serving", "http", addr, "sip", tel.Addr().String(), "media_ip", mediaIP.String(), "version", versionString())
+	fmt.Fprintf(stdout, "Tsunagu つなぐ %s\n  URL:  %s\n  API:  %s/api/v1/openapi.json\n  SIP:  %s (UDP and TCP)\n  Data: %s\n",
+		versionString(), url, url, tel.Addr(), dbPath)
 	if demo != nil {
 		demo.print(stdout)
 	}
@@ -138,16 +161,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 
 	select {
 	case err := <-serveErr:
+		stopTel()
+		<-telDone
 		return fmt.Errorf("http: %w", err)
+	case err := <-telDone:
+		srv.Close()
+		return fmt.Errorf("sip: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.Duration)
 	api.Drain()
+	stopTel() // new INVITEs get 503 + Retry-After; live calls run until the drain ends
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.Duration)
 	defer cancel()
 	err = srv.Shutdown(sctx)
 	cancelBase()
 	api.Wait()
+	if err := <-telDone; err != nil {
+		log.Warn("sip shutdown", "err", err)
+	}
 	stopBG()
 	bg.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -158,6 +190,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// mediaAddr is where RTP is bound and announced: media_ip when set, else the
+// SIP address's host, else (SIP on every interface) loopback, which serves a
+// demo on this machine; calls from elsewhere need media_ip.
+func mediaAddr(cfg Config, log *slog.Logger) (netip.Addr, error) {
+	if cfg.MediaIP != "" {
+		return netip.ParseAddr(cfg.MediaIP)
+	}
+	host, _, err := net.SplitHostPort(cfg.SIP)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	if a, err := netip.ParseAddr(host); err == nil && !a.IsUnspecified() {
+		return a, nil
+	}
+	log.Warn("SIP listens on every interface and media_ip is not set: RTP uses 127.0.0.1, so only calls from this machine have audio", "sip", cfg.SIP)
+	return netip.MustParseAddr("127.0.0.1"), nil
 }
 
 // displayAddr turns ":8080" into "localhost:8080" for the printed URL.

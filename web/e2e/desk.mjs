@@ -58,11 +58,24 @@ try {
   assert.match(await page.getByTestId('customer').textContent(), /山田 \*\*/);
   await page.locator('.history li').first().waitFor();
 
-  // Knowledge search while typing: results with highlighted matches.
-  await page.locator('input[name=q]').fill('パスワード 忘れた');
+  // Knowledge search while typing: "/" jumps to the box from anywhere,
+  // results come with highlighted matches.
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'q');
+  await page.keyboard.type('パスワード 忘れた');
   await page.locator('[data-testid=kb-results] li mark').first().waitFor();
   const first = await page.locator('[data-testid=kb-results] li .title').first().textContent();
   assert.match(first, /パスワード/);
+
+  // The answer opens beside the list; "solved with this" is recorded.
+  await page.locator('[data-testid=kb-results] li .title').first().click();
+  await page.getByTestId('article').waitFor();
+  assert.match(await page.locator('[data-testid=article] h3').textContent(), /パスワード/);
+  await page.getByRole('button', { name: 'これで解決' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.getByRole('status').textContent(), /記録しました/);
+  assert.match(await page.getByTestId('article').textContent(), /解決 1/);
 
   if (shots) await page.screenshot({ path: join(shots, 'desk-ja.png'), fullPage: true });
 

@@ -91,6 +91,15 @@ export interface SearchResult {
   score: number;
 }
 
+export interface Article {
+  id: string;
+  title: string;
+  body: string;
+  category: string;
+  version: number;
+  solved_count: number;
+}
+
 export interface TsunaguEvent {
   seq: number;
   type: string;

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, followEvents, setCSRF } from './api';
-import type { Contact, Customer, Me, QueueStats, SearchResult, TsunaguEvent } from './api';
+import type { Article, Contact, Customer, Me, QueueStats, SearchResult, TsunaguEvent } from './api';
 import { initialLang, tr } from './i18n';
 import type { Lang, Strings } from './i18n';
 
@@ -222,10 +222,26 @@ function Lookup({ t }: { t: Strings }) {
 }
 
 // Knowledge searches while the operator types (typeahead), for the answer
-// while the caller waits on hold.
+// while the caller waits on hold. "/" focuses the search box from anywhere;
+// a result opens beside the list, where "solved with this" and "this article
+// is wrong" are one click each.
 function Knowledge({ t }: { t: Strings }) {
   const [q, setQ] = useState('');
   const [results, setResults] = useState<SearchResult[] | null>(null);
+  const [open, setOpen] = useState<Article | null>(null);
+  const [note, setNote] = useState('');
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+      if (e.key === '/' && !typing) {
+        e.preventDefault();
+        input.current?.focus();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
   useEffect(() => {
     if (!q.trim()) {
       setResults(null);
@@ -238,20 +254,63 @@ function Knowledge({ t }: { t: Strings }) {
     }, 120);
     return () => clearTimeout(id);
   }, [q]);
+  const show = async (id: string) => {
+    setNote('');
+    setOpen(await api<Article>('GET', '/kb/articles/' + encodeURIComponent(id)));
+  };
+  const solved = async () => {
+    if (!open) return;
+    const a = await api<Article>('POST', `/kb/articles/${encodeURIComponent(open.id)}/solved`, {});
+    setOpen(a);
+    setNote(t.solvedNoted);
+  };
+  const report = async () => {
+    if (!open) return;
+    const text = window.prompt(t.reportPrompt);
+    if (!text) return;
+    await api('POST', '/kb/feedback', { kind: 'wrong', article_id: open.id, note: text, query: q });
+    setNote(t.reportNoted);
+  };
   return (
     <section class="card kb" aria-label={t.kb}>
-      <h2>{t.kb}</h2>
-      <input name="q" type="search" placeholder={t.kbPlaceholder} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+      <h2>
+        {t.kb} <kbd title={t.kbShortcut}>/</kbd>
+      </h2>
+      <input ref={input} name="q" type="search" placeholder={t.kbPlaceholder} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
       {results && results.length === 0 && <p class="muted">{t.noResults}</p>}
       <ol class="results" data-testid="kb-results">
         {results?.map((r) => (
           <li key={r.id}>
-            <div class="title">{r.title}</div>
+            <button class="title link" onClick={() => show(r.id)}>
+              {r.title}
+            </button>
             {/* The server escapes the snippet and adds only <mark> around matches. */}
             <div class="snippet" dangerouslySetInnerHTML={{ __html: r.snippet }} />
           </li>
         ))}
       </ol>
+      {open && (
+        <article class="article" data-testid="article" aria-label={open.title}>
+          <h3>{open.title}</h3>
+          <div class="muted small">
+            {open.category} · v{open.version} · {t.solvedCount} {open.solved_count}
+          </div>
+          {/* Markdown shown as text: nothing in an article can run in the desk. */}
+          <div class="body">{open.body}</div>
+          <div class="buttons">
+            <button class="ok" onClick={solved}>
+              {t.solvedWithThis}
+            </button>
+            <button onClick={report}>{t.reportWrong}</button>
+            <button onClick={() => setOpen(null)}>{t.close}</button>
+          </div>
+          {note && (
+            <p class="note" role="status">
+              {note}
+            </p>
+          )}
+        </article>
+      )}
     </section>
   );
 }

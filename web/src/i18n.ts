@@ -10,7 +10,9 @@ const strings = {
     recovery: 'リカバリー', missed: '不在着信', other: 'その他',
     queues: 'キュー', waiting: '待ち呼', longest: '最長待ち', sl: 'サービスレベル', answered: '応答', abandoned: '放棄',
     lookup: '発信者番号で検索', lookupPlaceholder: '090-1234-5678', search: '検索', noCustomer: '該当するお客様はいません',
-    history: '過去の応対', thanks: 'ありがとう', kb: 'ナレッジ検索', kbPlaceholder: '例: パスワード 忘れた', noResults: '該当する記事はありません',
+    history: '過去の応対', thanks: 'ありがとう', kb: 'ナレッジ検索', kbPlaceholder: '例: パスワード 忘れた', noResults: '該当する記事はありません', kbShortcut: '「/」キーで検索欄へ',
+    solvedWithThis: 'これで解決', solvedNoted: '「これで解決」を記録しました', solvedCount: '解決', reportWrong: '誤り・古い情報を報告',
+    reportPrompt: 'どこが違いますか?(編集担当に届きます)', reportNoted: '編集担当に報告しました', close: '閉じる',
     live: 'ライブ', events: '最近のできごと', since: '経過', lang: 'English', role: { agent: 'オペレーター', supervisor: 'スーパーバイザー', admin: '管理者' },
   },
   en: {
@@ -20,7 +22,9 @@ const strings = {
     recovery: 'Recovery', missed: 'Missed offer', other: 'Other',
     queues: 'Queues', waiting: 'Waiting', longest: 'Longest wait', sl: 'Service level', answered: 'Answered', abandoned: 'Abandoned',
     lookup: 'Find by caller ID', lookupPlaceholder: '090-1234-5678', search: 'Search', noCustomer: 'No customer with this number',
-    history: 'Past contacts', thanks: 'Thanked us', kb: 'Knowledge search', kbPlaceholder: 'e.g. パスワード 忘れた', noResults: 'No matching article',
+    history: 'Past contacts', thanks: 'Thanked us', kb: 'Knowledge search', kbPlaceholder: 'e.g. パスワード 忘れた', noResults: 'No matching article', kbShortcut: 'Press / to search',
+    solvedWithThis: 'Solved with this', solvedNoted: 'Recorded: solved with this article', solvedCount: 'solved', reportWrong: 'Report wrong or outdated',
+    reportPrompt: 'What is wrong? (goes to the editors)', reportNoted: 'Sent to the editors', close: 'Close',
     live: 'Live', events: 'Recent events', since: 'for', lang: '日本語', role: { agent: 'Operator', supervisor: 'Supervisor', admin: 'Admin' },
   },
 };

@@ -1,0 +1,63 @@
+package media
+
+import (
+	"math"
+	"testing"
+)
+
+func TestCodec_RoundTrip(t *testing.T) {
+	for _, c := range []Codec{PCMU, PCMA} {
+		t.Run(c.String(), func(t *testing.T) {
+			// Every code decodes to a value that encodes back to itself
+			// (µ-law's two zeros, 0x7F and 0xFF, both decode to 0).
+			for i := range 256 {
+				b := byte(i)
+				v := c.Decode(make([]int16, 1), []byte{b})[0]
+				got := c.Encode(make([]byte, 1), []int16{v})[0]
+				if got != b && !(c == PCMU && v == 0) {
+					t.Errorf("code %#02x -> %d -> %#02x", b, v, got)
+				}
+			}
+			// Companding error stays within G.711's step size: about 1/16
+			// of the magnitude for loud samples, a few units for quiet ones.
+			for s := -32768; s <= 32767; s += 7 {
+				v := c.Decode(make([]int16, 1), c.Encode(make([]byte, 1), []int16{int16(s)}))[0]
+				if d := math.Abs(float64(int(v) - s)); d > math.Max(16, math.Abs(float64(s))/16+16) {
+					t.Fatalf("%d -> %d: error %v", s, v, d)
+				}
+			}
+		})
+	}
+	if LinearToULaw(0) != 0xFF || LinearToALaw(0) != 0xD5 {
+		t.Errorf("silence: µ-law %#x, A-law %#x; want 0xff, 0xd5", LinearToULaw(0), LinearToALaw(0))
+	}
+}
+
+func TestHoldMusic(t *testing.T) {
+	m := HoldMusic()
+	if len(m) != 16*SampleRate {
+		t.Fatalf("loop is %d samples, want 16 s", len(m))
+	}
+	var sum, peak float64
+	for _, v := range m {
+		sum += float64(v) * float64(v)
+		peak = math.Max(peak, math.Abs(float64(v)))
+	}
+	rms := math.Sqrt(sum / float64(len(m)))
+	// Audible but soft: not silence, never clipping.
+	if rms < 300 || peak > 20000 {
+		t.Errorf("rms %.0f peak %.0f", rms, peak)
+	}
+	// The loop joins without a click: both ends are near silence.
+	if math.Abs(float64(m[0])) > 200 || math.Abs(float64(m[len(m)-1])) > 200 {
+		t.Errorf("ends %d, %d", m[0], m[len(m)-1])
+	}
+}
+
+func BenchmarkEncodePCMU(b *testing.B) {
+	pcm := HoldMusic()[:frameSamples]
+	out := make([]byte, frameSamples)
+	for b.Loop() {
+		PCMU.Encode(out, pcm)
+	}
+}

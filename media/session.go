@@ -1,0 +1,283 @@
+package media
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// Conn is a bound RTP port, allocated before the SDP answer is written so
+// that the answer can name it.
+type Conn struct {
+	c *net.UDPConn
+}
+
+// Listen binds a UDP port for RTP on ip within [minPort, maxPort]. It tries
+// even ports only (RFC 3550 §11: RTP on an even port, RTCP on the next odd
+// one) starting at a random one so that concurrent calls rarely collide.
+// A zero range lets the system choose.
+func Listen(ip netip.Addr, minPort, maxPort int) (*Conn, error) {
+	if minPort <= 0 || maxPort < minPort {
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		if err != nil {
+			return nil, fmt.Errorf("media: listen: %w", err)
+		}
+		return &Conn{c: c}, nil
+	}
+	first := minPort + minPort%2
+	n := (maxPort-first)/2 + 1
+	if n <= 0 {
+		return nil, fmt.Errorf("media: port range %d-%d has no even port", minPort, maxPort)
+	}
+	start := mrand.IntN(n)
+	for i := range n {
+		port := first + 2*((start+i)%n)
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+		if err == nil {
+			return &Conn{c: c}, nil
+		}
+	}
+	return nil, fmt.Errorf("media: no free RTP port in %d-%d", minPort, maxPort)
+}
+
+// LocalAddr returns the bound address.
+func (c *Conn) LocalAddr() netip.AddrPort { return c.c.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// Close releases the port. A Session closes its Conn itself.
+func (c *Conn) Close() error { return c.c.Close() }
+
+// Session is one RTP audio leg: it sends 20 ms packets of whatever is
+// playing (silence when nothing is) and receives the caller's audio and DTMF.
+// Because one goroutine sends every packet from one SSRC with one running
+// sequence number and timestamp, switching between prompts and music never
+// breaks RTP continuity (RFC 3550 §5.1) and needs no marker bit.
+type Session struct {
+	conn   *Conn
+	params Params
+
+	mu      sync.Mutex
+	remote  netip.AddrPort // where packets go: the SDP address, then the latched source
+	latched bool
+	cur     *Playback
+
+	digits chan rune
+
+	sent, received, dtmfPackets, ignored atomic.Int64
+}
+
+// NewSession prepares a session on conn with the negotiated params. Nothing
+// is sent or received until Run.
+func NewSession(conn *Conn, p Params) *Session {
+	return &Session{conn: conn, params: p, remote: p.Remote, digits: make(chan rune, 32)}
+}
+
+// Params returns the negotiated parameters.
+func (s *Session) Params() Params { return s.params }
+
+// DTMF returns the digits received (RFC 4733), each key press once. Digits
+// that arrive while the channel is full (nobody listening) are dropped.
+func (s *Session) DTMF() <-chan rune { return s.digits }
+
+// Stats are packet counts of a session.
+type Stats struct {
+	Sent, Received, DTMF, Ignored int64
+}
+
+// Stats returns the session's packet counts so far.
+func (s *Session) Stats() Stats {
+	return Stats{Sent: s.sent.Load(), Received: s.received.Load(), DTMF: s.dtmfPackets.Load(), Ignored: s.ignored.Load()}
+}
+
+// Remote returns where packets are being sent.
+func (s *Session) Remote() netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remote
+}
+
+// Playback is one Source being played.
+type Playback struct {
+	src  Source
+	done chan struct{}
+	once sync.Once
+}
+
+// Done is closed when the source has ended or was stopped or replaced.
+func (p *Playback) Done() <-chan struct{} { return p.done }
+
+func (p *Playback) finish() { p.once.Do(func() { close(p.done) }) }
+
+// Play starts src, replacing (and finishing) whatever was playing.
+func (s *Session) Play(src Source) *Playback {
+	p := &Playback{src: src, done: make(chan struct{})}
+	s.mu.Lock()
+	old := s.cur
+	s.cur = p
+	s.mu.Unlock()
+	if old != nil {
+		old.finish()
+	}
+	return p
+}
+
+// Stop ends p if it is still playing; silence follows.
+func (s *Session) Stop(p *Playback) {
+	s.mu.Lock()
+	if s.cur == p {
+		s.cur = nil
+	}
+	s.mu.Unlock()
+	p.finish()
+}
+
+// Run sends and receives until ctx ends, then closes the connection and
+// returns once both of its goroutines have stopped.
+func (s *Session) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.receive()
+		cancel() // a dead socket ends the sender too
+	}()
+	err := s.send(ctx)
+	s.conn.Close() // unblocks receive
+	wg.Wait()
+	s.mu.Lock()
+	if s.cur != nil {
+		s.cur.finish()
+		s.cur = nil
+	}
+	s.mu.Unlock()
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
+}
+
+func random32() uint32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return binary.BigEndian.Uint32(b[:])
+}
+
+// send paces packets with a ticker: a ticker keeps the schedule of the
+// wall clock, where a sleep loop would drift by its processing time every
+// packet and the caller's jitter buffer would slowly drain.
+func (s *Session) send(ctx context.Context) error {
+	// Random initial sequence number and timestamp (RFC 3550 §5.1).
+	h := rtp.Header{Version: 2, PayloadType: s.params.PayloadType, SequenceNumber: uint16(random32()),
+		Timestamp: random32(), SSRC: random32(), Marker: true}
+	pcm := make([]int16, frameSamples)
+	payload := make([]byte, frameSamples)
+	buf := make([]byte, 12+frameSamples)
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		s.mu.Lock()
+		cur, to := s.cur, s.remote
+		n := 0
+		if cur != nil {
+			n = cur.src.Read(pcm)
+			if n < len(pcm) {
+				s.cur = nil
+			}
+		}
+		s.mu.Unlock()
+		clear(pcm[n:])
+		if cur != nil && n < len(pcm) {
+			cur.finish()
+		}
+		pkt := rtp.Packet{Header: h, Payload: s.params.Codec.Encode(payload, pcm)}
+		m, err := pkt.MarshalTo(buf)
+		if err == nil && to.IsValid() && to.Port() != 0 {
+			if _, err := s.conn.c.WriteToUDPAddrPort(buf[:m], to); err == nil {
+				s.sent.Add(1)
+			}
+		}
+		h.Marker = false
+		h.SequenceNumber++
+		h.Timestamp += frameSamples
+	}
+}
+
+func (s *Session) receive() {
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	var det dtmfDetector
+	for {
+		n, from, err := s.conn.c.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue // e.g. ICMP port unreachable surfacing on Linux
+		}
+		b := buf[:n]
+		// RTCP on the RTP port (RFC 5761 §4: payload types 64–95 with the
+		// marker bit are RTCP's 192–223) is tolerated and ignored.
+		if n < 12 || b[0]>>6 != 2 || (b[1] >= 192 && b[1] <= 223) {
+			s.ignored.Add(1)
+			continue
+		}
+		if pkt.Unmarshal(b) != nil {
+			s.ignored.Add(1)
+			continue
+		}
+		pt := pkt.PayloadType
+		if pt != s.params.PayloadType && int(pt) != s.params.DTMFPayloadType {
+			s.ignored.Add(1)
+			continue
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		// Symmetric RTP (RFC 4961): latch to where the caller's first RTP
+		// comes from, which behind NAT differs from the SDP; afterwards
+		// accept only that source, so nobody else can inject or hijack.
+		s.mu.Lock()
+		if !s.latched {
+			s.remote, s.latched = from, true
+		}
+		ok := s.remote == from
+		s.mu.Unlock()
+		if !ok {
+			s.ignored.Add(1)
+			continue
+		}
+		if int(pt) != s.params.DTMFPayloadType {
+			s.received.Add(1)
+			continue
+		}
+		s.dtmfPackets.Add(1)
+		e, err := DecodeEvent(pkt.Payload)
+		if err != nil {
+			continue
+		}
+		prev, now := det.packet(pkt.SSRC, pkt.Timestamp, e)
+		for _, d := range []rune{prev, now} {
+			if d == 0 {
+				continue
+			}
+			select {
+			case s.digits <- d:
+			default:
+			}
+		}
+	}
+}
