@@ -83,7 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}()
 	bg.Go(func() {
 		kb.Warm() // the Japanese dictionary (~1 s) loads now, not on the first search
-		if err := indexer.Run(bgCtx); err != nil {
+		if err := indexer.Run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("kb indexer stopped", "err", err)
 		}
 	})
@@ -106,7 +106,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return err
 	}
 	tel, err := telephony.New(telephony.Config{
-		Addr: cfg.SIP, MediaIP: mediaIP, RTPPortMin: cfg.RTPPortMin, RTPPortMax: cfg.RTPPortMax,
+		Addr: sipListenAddr(cfg.SIP), MediaIP: mediaIP, RTPPortMin: cfg.RTPPortMin, RTPPortMax: cfg.RTPPortMax,
 		Store: db, Language: "ja", DrainTimeout: cfg.ShutdownTimeout.Duration, Logger: log,
 	})
 	if err != nil {
@@ -208,6 +208,15 @@ func mediaAddr(cfg Config, log *slog.Logger) (netip.Addr, error) {
 	}
 	log.Warn("SIP listens on every interface and media_ip is not set: RTP uses 127.0.0.1, so only calls from this machine have audio", "sip", cfg.SIP)
 	return netip.MustParseAddr("127.0.0.1"), nil
+}
+
+// sipListenAddr makes ":5060" (every interface, as for HTTP) explicit for the
+// SIP server, which binds UDP and TCP to one concrete address.
+func sipListenAddr(addr string) string {
+	if host, port, err := net.SplitHostPort(addr); err == nil && host == "" {
+		return net.JoinHostPort("0.0.0.0", port)
+	}
+	return addr
 }
 
 // displayAddr turns ":8080" into "localhost:8080" for the printed URL.
