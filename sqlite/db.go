@@ -79,26 +79,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"temp_store(MEMORY)",
 		"cache_size(-32000)",
 	}
-	q := url.Values{}
-	for _, p := range pragmas {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate") // take the write lock at BEGIN: no upgrade deadlocks
-	dsn := "file:" + path + "?" + q.Encode()
-	w, err := sql.Open("sqlite", dsn)
+	w, r, dsn, err := openPair(path, pragmas)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	r.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
-	r.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
 	db := &DB{path: path, dsn: dsn, w: w, r: r, Now: time.Now,
 		queue: make(chan *writeReq), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	if err := db.w.PingContext(ctx); err != nil {
@@ -130,6 +114,33 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	go db.writer()
 	return db, nil
+}
+
+// openPair opens a database file twice over the CGO-free driver: a writer
+// limited to one connection (SQLite has one writer; serialising in Go beats
+// waiting in its busy handler, and BEGIN IMMEDIATE takes the write lock up
+// front so no reader-turned-writer deadlocks), and a query_only read pool
+// that WAL lets run beside it. The store and the search index share it.
+func openPair(path string, pragmas []string) (w, r *sql.DB, dsn string, err error) {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn = "file:" + path + "?" + q.Encode()
+	if w, err = sql.Open("sqlite", dsn); err != nil {
+		return nil, nil, "", fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(ON)"); err != nil {
+		w.Close()
+		return nil, nil, "", fmt.Errorf("open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
+	r.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
+	return w, r, dsn, nil
 }
 
 // Close stops the writer after the group it is committing, then folds the

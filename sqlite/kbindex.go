@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"runtime"
 	"sort"
 	"strconv"
@@ -103,26 +102,10 @@ var kbVersion = strconv.Itoa(kb.AnalyzerVersion) + "." + strconv.Itoa(kbSchemaVe
 // version its contents are dropped and NeedsRebuild reports true; the caller
 // then calls Rebuild with every article from the store.
 func OpenKBIndex(ctx context.Context, path string) (*KBIndex, error) {
-	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "temp_store(MEMORY)", "cache_size(-32000)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
-	w, err := sql.Open("sqlite", dsn)
+	w, r, _, err := openPair(path, []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "temp_store(MEMORY)", "cache_size(-32000)"})
 	if err != nil {
-		return nil, fmt.Errorf("open kb index %s: %w", path, err)
+		return nil, fmt.Errorf("kb index: %w", err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
-	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open kb index %s: %w", path, err)
-	}
-	r.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
-	r.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
 	x := &KBIndex{path: path, w: w, r: r, Now: time.Now}
 	x.syn.Store(kb.DefaultSynonyms())
 	if err := x.init(ctx); err != nil {
