@@ -76,3 +76,13 @@ type ContactFilter struct {
 	State      ContactState
 	Page
 }
+
+// WrapUp is the record an agent writes when a contact has ended (後処理):
+// why the customer called, how it ended, notes, and whether the customer
+// said thank you (ありがとう).
+type WrapUp struct {
+	ReasonID      ReasonID      `json:"reason_id"`
+	DispositionID DispositionID `json:"disposition_id"`
+	Notes         string        `json:"notes"`
+	ThankYou      bool          `json:"thank_you"`
+}

@@ -172,7 +172,7 @@ func (s *Server) setMyState(w http.ResponseWriter, r *http.Request) error {
 	if p.AgentID == "" {
 		return tsunagu.Errorf(tsunagu.ECONFLICT, "You have no agent profile, so you take no contacts.")
 	}
-	a, err := s.store.SetAgentState(r.Context(), p.TenantID, p.AgentID, req.State, req.Reason, s.now())
+	a, err := s.setState(r, p.AgentID, req)
 	if err != nil {
 		return err
 	}

@@ -135,7 +135,7 @@ func (s *Server) setAgentState(w http.ResponseWriter, r *http.Request) error {
 	if err := req.Validate(); err != nil {
 		return err
 	}
-	a, err := s.store.SetAgentState(r.Context(), principal(r).TenantID, tsunagu.AgentID(r.PathValue("id")), req.State, req.Reason, s.now())
+	a, err := s.setState(r, tsunagu.AgentID(r.PathValue("id")), req)
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,10 @@ func (s *Server) apiRoutes() []route {
 
 		{"GET", "/api/v1/contacts", agent, "List contacts (agents: their own, or a customer's history)", s.listContacts},
 		{"GET", "/api/v1/contacts/{id}", agent, "Get a contact with its events", s.getContact},
+		{"POST", "/api/v1/contacts/{id}/answer", agent, "Answer the contact offered to you (connects the audio)", s.answerContact},
+		{"POST", "/api/v1/contacts/{id}/decline", agent, "Decline the contact offered to you; the caller keeps their place", s.declineContact},
+		{"POST", "/api/v1/contacts/{id}/hangup", agent, "End your connected contact; you go to after-call work", s.hangupContact},
+		{"POST", "/api/v1/contacts/{id}/wrapup", agent, "Write the wrap-up of your ended contact; you are ready again", s.wrapContact},
 
 		{"GET", "/api/v1/kb/search", agent, "Search the knowledge base (Japanese-aware); ?q=&limit=&category=&queue_id=&prefix=1", s.kbSearch},
 		{"GET", "/api/v1/kb/articles", agent, "List articles (agents: published only)", s.listArticles},

@@ -45,6 +45,9 @@ type Config struct {
 	Version string
 	// KB answers knowledge searches; nil disables them (501).
 	KB KnowledgeBase
+	// Dispatch is routing; nil: agent states go to the store alone and call
+	// control answers 501.
+	Dispatch Dispatcher
 	// StreamBuffer is each event stream's bus buffer (4096 when zero); a
 	// stream that falls further behind catches up from the store.
 	StreamBuffer int
@@ -76,6 +79,7 @@ type Server struct {
 	// streamBuffer is each event stream's bus subscription buffer.
 	streamBuffer int
 	kb           KnowledgeBase
+	dispatch     Dispatcher
 	// streams counts running event streams so shutdown can wait for them.
 	streams sync.WaitGroup
 }
@@ -103,6 +107,7 @@ func New(cfg Config) *Server {
 		ipLimiter:    newWindowLimiter(loginPerIPPerMinute, time.Minute),
 		streamBuffer: cfg.StreamBuffer,
 		kb:           cfg.KB,
+		dispatch:     cfg.Dispatch,
 	}
 	if s.streamBuffer <= 0 {
 		s.streamBuffer = 4096

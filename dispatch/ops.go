@@ -1,0 +1,319 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"tsunagu"
+	"tsunagu/acd"
+)
+
+// apply turns a batch of engine decisions into store changes, on the
+// tenant's worker goroutine.
+func (d *Dispatcher) apply(ctx context.Context, t *tenant, ds []acd.Decision) {
+	for _, dec := range ds {
+		var err error
+		switch dec.Kind {
+		case acd.DecisionOffer:
+			// The agent is reserved before the offer is announced, so a
+			// desk that sees contact:offered already reads "ringing".
+			d.syncAgent(ctx, t, dec.Agent)
+			payload := map[string]any{"agent_id": dec.Agent, "queue_id": dec.Queue}
+			if dec.Why != nil {
+				payload["why"] = dec.Why.String()
+			}
+			_, err = d.Store.UpdateContact(ctx, t.id, dec.Contact, tsunagu.EventContactOffered, payload, func(c *tsunagu.Contact) error {
+				c.State, c.AgentID = tsunagu.ContactOffered, dec.Agent
+				return nil
+			})
+		case acd.DecisionOfferTimedOut:
+			// The agent missed it; the caller keeps their place at the head.
+			d.syncAgent(ctx, t, dec.Agent)
+			_, err = d.Store.UpdateContact(ctx, t.id, dec.Contact, tsunagu.EventContactQueued,
+				map[string]any{"queue_id": dec.Queue, "requeued": "offer_missed", "missed_by": dec.Agent}, func(c *tsunagu.Contact) error {
+					c.State, c.AgentID = tsunagu.ContactQueued, ""
+					return nil
+				})
+		case acd.DecisionOfferCancelled, acd.DecisionACWEnded:
+			d.syncAgent(ctx, t, dec.Agent)
+		case acd.DecisionOverflow:
+			if dec.Overflow.Kind == acd.OverflowQueue {
+				_, err = d.Store.UpdateContact(ctx, t.id, dec.Contact, tsunagu.EventContactQueued,
+					map[string]any{"queue_id": dec.Overflow.Queue, "overflow_from": dec.Queue, "reason": dec.Reason}, func(c *tsunagu.Contact) error {
+						c.QueueID = dec.Overflow.Queue
+						return nil
+					})
+			} else {
+				d.log().Warn("dispatch: overflow target not supported yet; the caller keeps waiting", "contact_id", dec.Contact, "overflow", dec.Overflow.Kind.String())
+			}
+		default:
+			d.log().Info("dispatch: decision", "decision", dec.String())
+		}
+		if err != nil && ctx.Err() == nil {
+			d.log().Error("dispatch: apply decision", "decision", dec.Kind.String(), "contact_id", dec.Contact, "err", err)
+		}
+	}
+}
+
+// Enqueue takes a caller who chose a queue (telephony.Router).
+func (d *Dispatcher) Enqueue(ctx context.Context, c *tsunagu.Contact) error {
+	spec := acd.ContactSpec{ID: c.ID, Queue: c.QueueID}
+	err := d.do(ctx, c.TenantID, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		return e.Queue(now, spec)
+	}, nil)
+	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+		// A queue created since the engine started: load it and retry.
+		if err := d.loadQueue(ctx, c.TenantID, c.QueueID); err != nil {
+			return err
+		}
+		return d.do(ctx, c.TenantID, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+			return e.Queue(now, spec)
+		}, nil)
+	}
+	return err
+}
+
+func (d *Dispatcher) loadQueue(ctx context.Context, tid tsunagu.TenantID, id tsunagu.QueueID) error {
+	qs, err := d.Store.ListQueues(ctx, tid)
+	if err != nil {
+		return err
+	}
+	for i := range qs {
+		if qs[i].ID == id {
+			cfg := d.queueConfig(&qs[i])
+			return d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) { return e.SetQueue(now, cfg) }, nil)
+		}
+	}
+	return tsunagu.Errorf(tsunagu.ENOTFOUND, "Queue %s not found.", id)
+}
+
+// Abandoned tells the engine a waiting or ringing caller hung up
+// (telephony.Router); telephony has recorded contact:abandoned.
+func (d *Dispatcher) Abandoned(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID) {
+	var agent tsunagu.AgentID
+	err := d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		return e.Abandon(now, id)
+	}, func(ctx context.Context, t *tenant) error {
+		if c, err := d.Store.FindContact(ctx, tid, id); err == nil {
+			agent = c.AgentID
+		}
+		if agent != "" {
+			d.syncAgent(ctx, t, agent)
+		}
+		return nil
+	})
+	if err != nil && tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
+		d.log().Warn("dispatch: abandon", "contact_id", id, "err", err)
+	}
+}
+
+// Ended tells the engine a connected caller hung up (telephony.Router): the
+// agent goes to after-call work.
+func (d *Dispatcher) Ended(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID) {
+	if err := d.end(ctx, tid, id); err != nil && tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
+		d.log().Warn("dispatch: end", "contact_id", id, "err", err)
+	}
+}
+
+func (d *Dispatcher) end(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID) error {
+	c, err := d.Store.FindContact(ctx, tid, id)
+	if err != nil {
+		return err
+	}
+	return d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		return e.End(now, id)
+	}, func(ctx context.Context, t *tenant) error {
+		d.syncAgent(ctx, t, c.AgentID)
+		return nil
+	})
+}
+
+// SetAgentState is an agent (or a supervisor for them) choosing available,
+// not_ready with a reason, or offline. Going available needs a reachable
+// phone, so no caller is offered to a closed browser tab.
+func (d *Dispatcher) SetAgentState(ctx context.Context, tid tsunagu.TenantID, id tsunagu.AgentID, ch tsunagu.StateChange) (*tsunagu.Agent, error) {
+	stored, err := d.Store.FindAgent(ctx, tid, id)
+	if err != nil {
+		return nil, err
+	}
+	if ch.State == tsunagu.AgentAvailable && d.Phone != nil && !d.Phone.Reachable(id) {
+		return nil, &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: "state",
+			Message: "Your phone is not connected: allow the microphone and wait for the softphone to connect, then try again."}
+	}
+	spec := acd.AgentFrom(stored)
+	err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		_, unknown := e.Agent(id)
+		if unknown != nil && ch.State != tsunagu.AgentOffline {
+			if _, err := e.Login(now, spec); err != nil {
+				return nil, err
+			}
+		}
+		switch ch.State {
+		case tsunagu.AgentAvailable:
+			return e.Ready(now, id)
+		case tsunagu.AgentNotReady:
+			return e.NotReady(now, id, acd.Reason(ch.Reason))
+		default:
+			if unknown != nil {
+				return nil, nil // already offline
+			}
+			return e.Logout(now, id)
+		}
+	}, func(ctx context.Context, t *tenant) error {
+		d.syncAgent(ctx, t, id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d.Store.FindAgent(ctx, tid, id)
+}
+
+// Answer is the agent taking the contact offered to them: the caller is
+// bridged to the agent's phone and the contact is connected.
+func (d *Dispatcher) Answer(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (*tsunagu.Contact, error) {
+	var out *tsunagu.Contact
+	err := d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		return e.Accept(now, id, agent)
+	}, func(ctx context.Context, t *tenant) error {
+		now := d.now()
+		c, err := d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactConnected, map[string]any{"agent_id": agent}, func(c *tsunagu.Contact) error {
+			c.State, c.AgentID, c.ConnectedAt = tsunagu.ContactConnected, agent, &now
+			return nil
+		})
+		d.syncAgent(ctx, t, agent)
+		if err != nil {
+			return err
+		}
+		out = c
+		if d.Phone != nil {
+			if err := d.Phone.Connect(ctx, c); err != nil {
+				// The caller may have just hung up; telephony records that.
+				d.log().Warn("dispatch: connect audio", "contact_id", id, "agent_id", agent, "err", err)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Decline is the agent refusing an offer: they stay available and the
+// caller keeps their place.
+func (d *Dispatcher) Decline(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) error {
+	return d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		return e.Refuse(now, id, agent)
+	}, func(ctx context.Context, t *tenant) error {
+		_, err := d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactQueued, map[string]any{"requeued": "offer_declined", "declined_by": agent},
+			func(c *tsunagu.Contact) error {
+				if c.State == tsunagu.ContactOffered {
+					c.State, c.AgentID = tsunagu.ContactQueued, ""
+				}
+				return nil
+			})
+		d.syncAgent(ctx, t, agent)
+		return err
+	})
+}
+
+// Hangup is the agent ending a connected contact: the caller gets a BYE
+// and the agent goes to after-call work.
+func (d *Dispatcher) Hangup(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) error {
+	c, err := d.Store.FindContact(ctx, tid, id)
+	if err != nil {
+		return err
+	}
+	if c.AgentID != agent || c.State != tsunagu.ContactConnected {
+		return tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to you.", id)
+	}
+	if d.Phone != nil {
+		if err := d.Phone.Hangup(ctx, id); err != nil && tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
+			return err
+		}
+	} else {
+		now := d.now()
+		if _, err := d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactEnded, map[string]any{"by": "agent"}, func(c *tsunagu.Contact) error {
+			c.State, c.EndedAt = tsunagu.ContactEnded, &now
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return d.end(ctx, tid, id)
+}
+
+// validateWrapUp checks a wrap-up against the tenant's reasons and
+// dispositions.
+func validateWrapUp(ctx context.Context, w *tsunagu.WrapUp, s Store, tid tsunagu.TenantID) error {
+	w.Notes = strings.TrimSpace(w.Notes)
+	if utf8.RuneCountInString(w.Notes) > 10000 {
+		return tsunagu.FieldError("notes", "Notes are at most 10,000 characters.")
+	}
+	if w.DispositionID == "" {
+		return tsunagu.FieldError("disposition_id", "Choose how the contact ended.")
+	}
+	ds, err := s.ListDispositions(ctx, tid)
+	if err != nil {
+		return err
+	}
+	if !containsID(ds, func(x tsunagu.Disposition) bool { return x.ID == w.DispositionID }) {
+		return tsunagu.FieldError("disposition_id", "Unknown disposition %q.", w.DispositionID)
+	}
+	if w.ReasonID != "" {
+		rs, err := s.ListReasons(ctx, tid)
+		if err != nil {
+			return err
+		}
+		if !containsID(rs, func(x tsunagu.ContactReason) bool { return x.ID == w.ReasonID }) {
+			return tsunagu.FieldError("reason_id", "Unknown contact reason %q.", w.ReasonID)
+		}
+	}
+	return nil
+}
+
+func containsID[T any](xs []T, match func(T) bool) bool {
+	for _, x := range xs {
+		if match(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// Wrap records the wrap-up of an ended contact and makes the agent ready.
+func (d *Dispatcher) Wrap(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID, w tsunagu.WrapUp) (*tsunagu.Contact, error) {
+	if err := validateWrapUp(ctx, &w, d.Store, tid); err != nil {
+		return nil, err
+	}
+	now := d.now()
+	c, err := d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactWrapped,
+		map[string]any{"disposition_id": w.DispositionID, "reason_id": w.ReasonID, "thank_you": w.ThankYou}, func(c *tsunagu.Contact) error {
+			if c.AgentID != agent {
+				return tsunagu.Errorf(tsunagu.EFORBIDDEN, "Contact %s is not yours to wrap up.", id)
+			}
+			if c.State != tsunagu.ContactEnded {
+				return tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s has not ended (it is %s).", id, c.State)
+			}
+			c.State, c.ReasonID, c.DispositionID, c.Notes, c.ThankYou, c.WrappedAt = tsunagu.ContactWrapped, w.ReasonID, w.DispositionID, w.Notes, w.ThankYou, &now
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		st, err := e.Agent(agent)
+		if err != nil || st.State != acd.ACW {
+			return nil, nil // ACW already timed out, or the agent logged out
+		}
+		return e.Ready(now, agent)
+	}, func(ctx context.Context, t *tenant) error {
+		d.syncAgent(ctx, t, agent)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ready after wrap-up: %w", err)
+	}
+	return c, nil
+}

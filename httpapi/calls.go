@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"tsunagu"
+)
+
+// Dispatcher is routing as the desk drives it (dispatch.Dispatcher): agent
+// states go through the engine, and the offered agent answers, declines,
+// hangs up and wraps up.
+type Dispatcher interface {
+	SetAgentState(ctx context.Context, tenant tsunagu.TenantID, agent tsunagu.AgentID, ch tsunagu.StateChange) (*tsunagu.Agent, error)
+	Answer(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (*tsunagu.Contact, error)
+	Decline(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) error
+	Hangup(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) error
+	Wrap(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID, w tsunagu.WrapUp) (*tsunagu.Contact, error)
+}
+
+// setState changes an agent's state through routing when it runs, else in
+// the store alone.
+func (s *Server) setState(r *http.Request, agent tsunagu.AgentID, ch tsunagu.StateChange) (*tsunagu.Agent, error) {
+	p := principal(r)
+	if s.dispatch != nil {
+		return s.dispatch.SetAgentState(r.Context(), p.TenantID, agent, ch)
+	}
+	return s.store.SetAgentState(r.Context(), p.TenantID, agent, ch.State, ch.Reason, s.now())
+}
+
+// callAgent returns the caller's agent for call control, or an error.
+func (s *Server) callAgent(r *http.Request) (tsunagu.AgentID, error) {
+	if s.dispatch == nil {
+		return "", tsunagu.Errorf(tsunagu.ENOTIMPLEMENTED, "Routing is not running on this server.")
+	}
+	p := principal(r)
+	if p.AgentID == "" {
+		return "", tsunagu.Errorf(tsunagu.EFORBIDDEN, "Only agents take contacts.")
+	}
+	return p.AgentID, nil
+}
+
+func (s *Server) answerContact(w http.ResponseWriter, r *http.Request) error {
+	agent, err := s.callAgent(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.dispatch.Answer(r.Context(), principal(r).TenantID, tsunagu.ContactID(r.PathValue("id")), agent)
+	if err != nil {
+		return err
+	}
+	c.Number = tsunagu.MaskPhone(c.Number)
+	return reply(w, http.StatusOK, c)
+}
+
+func (s *Server) declineContact(w http.ResponseWriter, r *http.Request) error {
+	agent, err := s.callAgent(r)
+	if err != nil {
+		return err
+	}
+	if err := s.dispatch.Decline(r.Context(), principal(r).TenantID, tsunagu.ContactID(r.PathValue("id")), agent); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) hangupContact(w http.ResponseWriter, r *http.Request) error {
+	agent, err := s.callAgent(r)
+	if err != nil {
+		return err
+	}
+	if err := s.dispatch.Hangup(r.Context(), principal(r).TenantID, tsunagu.ContactID(r.PathValue("id")), agent); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) wrapContact(w http.ResponseWriter, r *http.Request) error {
+	agent, err := s.callAgent(r)
+	if err != nil {
+		return err
+	}
+	var req tsunagu.WrapUp
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	c, err := s.dispatch.Wrap(r.Context(), principal(r).TenantID, tsunagu.ContactID(r.PathValue("id")), agent, req)
+	if err != nil {
+		return err
+	}
+	c.Number = tsunagu.MaskPhone(c.Number)
+	return reply(w, http.StatusOK, c)
+}
