@@ -29,8 +29,9 @@ type Store interface {
 }
 
 // Phone is the voice side: bridging a queued caller with an agent's audio
-// leg, and hanging up. Reachable reports whether the agent's phone (the
-// browser softphone) is connected now.
+// leg, and hanging up (which, like the caller's hang-up, the phone reports
+// back through Dispatcher.Ended before Hangup returns). Reachable reports
+// whether the agent's phone (the browser softphone) is connected now.
 type Phone interface {
 	Connect(ctx context.Context, c *tsunagu.Contact) error
 	Hangup(ctx context.Context, id tsunagu.ContactID) error
@@ -105,8 +106,8 @@ func (d *Dispatcher) Wait() { d.wg.Wait() }
 
 // tenant returns the tenant's engine, starting it on first use: queues are
 // loaded, and agents who were in the store as logged in are logged in again
-// (not ready, except those who were available) — calls do not survive a
-// restart, so nobody is still on one.
+// (not ready, except those who were available and whose phone can ring) —
+// calls do not survive a restart, so nobody is still on one.
 func (d *Dispatcher) tenant(id tsunagu.TenantID) (*tenant, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -160,7 +161,9 @@ func (d *Dispatcher) tenant(id tsunagu.TenantID) (*tenant, error) {
 		if _, err := e.Login(now, acd.AgentFrom(a)); err != nil {
 			return nil, err
 		}
-		if a.State == tsunagu.AgentAvailable {
+		// Available again only with a phone that can ring: after a restart
+		// no softphone is connected yet, so the agent chooses again.
+		if a.State == tsunagu.AgentAvailable && (d.Phone == nil || d.Phone.Reachable(a.ID)) {
 			if _, err := e.Ready(now, a.ID); err != nil {
 				return nil, err
 			}

@@ -21,6 +21,7 @@ type fakePhone struct {
 	mu        sync.Mutex
 	store     *sqlite.DB
 	reachable map[tsunagu.AgentID]bool
+	router    *dispatch.Dispatcher
 	connected []tsunagu.ContactID
 	hungUp    []tsunagu.ContactID
 }
@@ -45,6 +46,9 @@ func (p *fakePhone) Hangup(ctx context.Context, id tsunagu.ContactID) error {
 		c.State, c.EndedAt = tsunagu.ContactEnded, &now
 		return nil
 	})
+	if err == nil {
+		p.router.Ended(ctx, c.TenantID, id) // as telephony does
+	}
 	return err
 }
 
@@ -85,6 +89,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.phone = &fakePhone{store: db, reachable: map[tsunagu.AgentID]bool{e.agents[0]: true, e.agents[1]: true}}
 	e.d = &dispatch.Dispatcher{Store: db, Phone: e.phone, OfferTimeout: 300 * time.Millisecond}
+	e.phone.router = e.d
 	rctx, stop := context.WithCancel(ctx)
 	must(t, e.d.Start(rctx))
 	t.Cleanup(func() {

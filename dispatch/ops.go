@@ -219,7 +219,8 @@ func (d *Dispatcher) Decline(ctx context.Context, tid tsunagu.TenantID, id tsuna
 }
 
 // Hangup is the agent ending a connected contact: the caller gets a BYE
-// and the agent goes to after-call work.
+// and the agent goes to after-call work. With a Phone, the phone reports the
+// end back through Ended (Phone.Hangup must do so before it returns).
 func (d *Dispatcher) Hangup(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) error {
 	c, err := d.Store.FindContact(ctx, tid, id)
 	if err != nil {
@@ -229,9 +230,13 @@ func (d *Dispatcher) Hangup(ctx context.Context, tid tsunagu.TenantID, id tsunag
 		return tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to you.", id)
 	}
 	if d.Phone != nil {
+		// Telephony sends the BYE, records contact:ended and tells routing
+		// through Ended, as when the caller hangs up. ENOTFOUND: the caller
+		// hung up first, and that path has done the same.
 		if err := d.Phone.Hangup(ctx, id); err != nil && tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
 			return err
 		}
+		return nil
 	} else {
 		now := d.now()
 		if _, err := d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactEnded, map[string]any{"by": "agent"}, func(c *tsunagu.Contact) error {

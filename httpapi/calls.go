@@ -93,3 +93,40 @@ func (s *Server) wrapContact(w http.ResponseWriter, r *http.Request) error {
 	c.Number = tsunagu.MaskPhone(c.Number)
 	return reply(w, http.StatusOK, c)
 }
+
+// Softphone answers the browser's WebRTC offer for the agent's audio leg
+// (softphone.Server).
+type Softphone interface {
+	Answer(ctx context.Context, agent tsunagu.AgentID, offerSDP string) (string, error)
+}
+
+// SessionDescription is an SDP offer or answer.
+type SessionDescription struct {
+	Type string `json:"type"` // "offer" from the browser, "answer" back
+	SDP  string `json:"sdp"`
+}
+
+// softphoneSession connects the agent's browser audio: the browser sends its
+// offer with every ICE candidate gathered (no trickle), the answer comes back
+// the same way. A new offer replaces the agent's previous connection.
+func (s *Server) softphoneSession(w http.ResponseWriter, r *http.Request) error {
+	if s.softphone == nil {
+		return tsunagu.Errorf(tsunagu.ENOTIMPLEMENTED, "The browser softphone is not running on this server.")
+	}
+	p := principal(r)
+	if p.AgentID == "" {
+		return tsunagu.Errorf(tsunagu.EFORBIDDEN, "Only agents have a softphone.")
+	}
+	var req SessionDescription
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.Type != "offer" || req.SDP == "" || len(req.SDP) > 64<<10 {
+		return tsunagu.FieldError("sdp", "Send the browser's SDP offer.")
+	}
+	answer, err := s.softphone.Answer(r.Context(), p.AgentID, req.SDP)
+	if err != nil {
+		return err
+	}
+	return reply(w, http.StatusOK, SessionDescription{Type: "answer", SDP: answer})
+}

@@ -64,6 +64,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/api/v1/contacts/{id}/answer", agent, "Answer the contact offered to you (connects the audio)", s.answerContact},
 		{"POST", "/api/v1/contacts/{id}/decline", agent, "Decline the contact offered to you; the caller keeps their place", s.declineContact},
 		{"POST", "/api/v1/contacts/{id}/hangup", agent, "End your connected contact; you go to after-call work", s.hangupContact},
+		{"POST", "/api/v1/softphone/session", agent, "Connect the browser softphone: a WebRTC SDP offer in, the answer out", s.softphoneSession},
 		{"POST", "/api/v1/contacts/{id}/wrapup", agent, "Write the wrap-up of your ended contact; you are ready again", s.wrapContact},
 
 		{"GET", "/api/v1/kb/search", agent, "Search the knowledge base (Japanese-aware); ?q=&limit=&category=&queue_id=&prefix=1", s.kbSearch},

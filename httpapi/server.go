@@ -48,6 +48,8 @@ type Config struct {
 	// Dispatch is routing; nil: agent states go to the store alone and call
 	// control answers 501.
 	Dispatch Dispatcher
+	// Softphone answers browsers' WebRTC offers; nil answers 501.
+	Softphone Softphone
 	// StreamBuffer is each event stream's bus buffer (4096 when zero); a
 	// stream that falls further behind catches up from the store.
 	StreamBuffer int
@@ -80,6 +82,7 @@ type Server struct {
 	streamBuffer int
 	kb           KnowledgeBase
 	dispatch     Dispatcher
+	softphone    Softphone
 	// streams counts running event streams so shutdown can wait for them.
 	streams sync.WaitGroup
 }
@@ -108,6 +111,7 @@ func New(cfg Config) *Server {
 		streamBuffer: cfg.StreamBuffer,
 		kb:           cfg.KB,
 		dispatch:     cfg.Dispatch,
+		softphone:    cfg.Softphone,
 	}
 	if s.streamBuffer <= 0 {
 		s.streamBuffer = 4096

@@ -71,14 +71,18 @@ type Session struct {
 	cur     *Playback
 
 	digits chan rune
+	// ssrc is chosen once per session, not per send loop, so that the
+	// receiver can recognise our own packets coming back (see receive).
+	ssrc  uint32
+	audio func(payload []byte) // OnAudio's receiver, under mu
 
-	sent, received, dtmfPackets, ignored atomic.Int64
+	sent, received, dtmfPackets, ignored, looped atomic.Int64
 }
 
 // NewSession prepares a session on conn with the negotiated params. Nothing
 // is sent or received until Run.
 func NewSession(conn *Conn, p Params) *Session {
-	return &Session{conn: conn, params: p, remote: p.Remote, digits: make(chan rune, 32)}
+	return &Session{conn: conn, params: p, remote: p.Remote, digits: make(chan rune, 32), ssrc: random32()}
 }
 
 // Params returns the negotiated parameters.
@@ -91,11 +95,26 @@ func (s *Session) DTMF() <-chan rune { return s.digits }
 // Stats are packet counts of a session.
 type Stats struct {
 	Sent, Received, DTMF, Ignored int64
+	// Looped counts packets that came back carrying our own SSRC: the
+	// remote echoes our media (a loop, RFC 3550 §8.2). They are dropped,
+	// never played to the other party as if the caller had said them.
+	Looped int64
 }
 
 // Stats returns the session's packet counts so far.
 func (s *Session) Stats() Stats {
-	return Stats{Sent: s.sent.Load(), Received: s.received.Load(), DTMF: s.dtmfPackets.Load(), Ignored: s.ignored.Load()}
+	return Stats{Sent: s.sent.Load(), Received: s.received.Load(), DTMF: s.dtmfPackets.Load(),
+		Ignored: s.ignored.Load(), Looped: s.looped.Load()}
+}
+
+// OnAudio sets fn to receive the payload of every audio packet from the
+// remote (after latching), in the session's codec, in arrival order. fn runs
+// on the receiving goroutine: it must not block and must copy what it keeps.
+// nil stops delivery. A Bridge uses it; DTMF still goes to DTMF().
+func (s *Session) OnAudio(fn func(payload []byte)) {
+	s.mu.Lock()
+	s.audio = fn
+	s.mu.Unlock()
 }
 
 // Remote returns where packets are being sent.
@@ -179,7 +198,7 @@ func random32() uint32 {
 func (s *Session) send(ctx context.Context) error {
 	// Random initial sequence number and timestamp (RFC 3550 §5.1).
 	h := rtp.Header{Version: 2, PayloadType: s.params.PayloadType, SequenceNumber: uint16(random32()),
-		Timestamp: random32(), SSRC: random32(), Marker: true}
+		Timestamp: random32(), SSRC: s.ssrc, Marker: true}
 	pcm := make([]int16, frameSamples)
 	payload := make([]byte, frameSamples)
 	buf := make([]byte, 12+frameSamples)
@@ -255,13 +274,23 @@ func (s *Session) receive() {
 			s.remote, s.latched = from, true
 		}
 		ok := s.remote == from
+		fn := s.audio
 		s.mu.Unlock()
 		if !ok {
 			s.ignored.Add(1)
 			continue
 		}
+		if pkt.SSRC == s.ssrc {
+			// Our own stream coming back (an echoing peer or a media
+			// loop): forwarding it would play the agent their own voice.
+			s.looped.Add(1)
+			continue
+		}
 		if int(pt) != s.params.DTMFPayloadType {
 			s.received.Add(1)
+			if fn != nil {
+				fn(pkt.Payload)
+			}
 			continue
 		}
 		s.dtmfPackets.Add(1)

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -30,6 +31,15 @@ type call struct {
 	contact *tsunagu.Contact
 	did     tsunagu.DID
 	log     *slog.Logger
+
+	// ctl carries Connect and Hangup to the call's goroutine, which alone
+	// changes the call; gone is closed when that goroutine is finished, so
+	// a request never waits for a call that has ended.
+	ctl  chan request
+	gone chan struct{}
+	// bridge is the running bridge after Connect (nil before), read by
+	// Server.Stats.
+	bridge atomic.Pointer[media.Bridge]
 }
 
 // admitted is what an INVITE must have before it is answered.
@@ -88,7 +98,9 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	defer dialog.Close()
-	c := &call{s: s, dialog: dialog, sess: media.NewSession(conn, a.params), did: *a.did}
+	c := &call{s: s, dialog: dialog, sess: media.NewSession(conn, a.params), did: *a.did,
+		ctl: make(chan request), gone: make(chan struct{})}
+	defer close(c.gone)
 	// Registered before the 200 is sent, so that a BYE racing the ACK
 	// finds its dialog.
 	id := callID(req)
@@ -109,6 +121,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.log = s.log.With("contact_id", string(c.contact.ID), "sip_call_id", id)
+	s.registerContact(c)
+	defer s.unregisterContact(c)
 
 	answer := media.Answer(a.offer, a.params, conn.LocalAddr(), sessionID())
 	// RespondSDP retransmits the 200 until the ACK (RFC 3261 §13.3.1.4).
@@ -208,12 +222,14 @@ const (
 	outcomeDone     outcome = iota // the phase finished normally
 	outcomeHangup                  // the caller hung up (BYE or CANCEL)
 	outcomeShutdown                // the server is ending the call
+	outcomeAgent                   // Hangup was called
 )
 
 // run takes an answered call through the menu into the queue and waits
-// there with music until the caller hangs up or the server ends the call.
+// there with music until Connect bridges it to an operator (see bridged),
+// Hangup ends it, the caller hangs up or the server ends the call.
 func (c *call) run(ctx context.Context) {
-	res, choice, queue := c.menu(ctx)
+	res, choice, queue, req := c.menu(ctx)
 	switch res {
 	case outcomeHangup:
 		c.end(ctx, "caller")
@@ -221,6 +237,11 @@ func (c *call) run(ctx context.Context) {
 	case outcomeShutdown:
 		c.hangup()
 		c.end(ctx, "system")
+		return
+	case outcomeAgent:
+		c.hangup()
+		c.end(ctx, "agent")
+		req.reply <- nil
 		return
 	}
 	if err := c.enqueue(ctx, choice, queue); err != nil {
@@ -236,12 +257,20 @@ func (c *call) run(ctx context.Context) {
 	case <-ctx.Done():
 		c.hangup()
 		c.end(ctx, "system")
+	case r := <-c.ctl:
+		if r.leg == nil {
+			c.hangup()
+			c.end(ctx, "agent")
+			r.reply <- nil
+			return
+		}
+		c.bridged(ctx, r)
 	}
 }
 
 // menu drives the ivr state machine: it plays what the menu asks, feeds it
 // digits (also while a prompt plays: barge-in), prompt ends and timeouts.
-func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsunagu.QueueID) {
+func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsunagu.QueueID, hangup request) {
 	m := ivr.New(c.did, ivr.Config{Timeout: c.s.cfg.MenuTimeout})
 	var (
 		playing *media.Playback
@@ -273,22 +302,34 @@ func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsun
 			timer = time.NewTimer(a.Wait)
 			expired = timer.C
 		}
-		select {
-		case <-played:
-			played = nil
-			a = m.PromptsDone()
-		case d := <-c.sess.DTMF():
-			a = m.Digit(d)
-		case <-expired:
-			expired = nil
-			a = m.Timeout()
-		case <-c.dialog.Context().Done():
-			return outcomeHangup, "", ""
-		case <-ctx.Done():
-			return outcomeShutdown, "", ""
+	wait:
+		for {
+			select {
+			case <-played:
+				played = nil
+				a = m.PromptsDone()
+			case d := <-c.sess.DTMF():
+				a = m.Digit(d)
+			case <-expired:
+				expired = nil
+				a = m.Timeout()
+			case <-c.dialog.Context().Done():
+				return outcomeHangup, "", "", request{}
+			case <-ctx.Done():
+				return outcomeShutdown, "", "", request{}
+			case r := <-c.ctl:
+				if r.leg == nil {
+					return outcomeAgent, "", "", r
+				}
+				// Routing offers only queued callers: refuse and keep
+				// waiting for the menu's next event.
+				r.reply <- errNotQueued
+				continue wait
+			}
+			break
 		}
 	}
-	return outcomeDone, a.Choice, a.Queue
+	return outcomeDone, a.Choice, a.Queue, request{}
 }
 
 // enqueue records the menu's choice and the caller's place in the queue,

@@ -31,11 +31,17 @@ type Store interface {
 }
 
 // Router takes queued callers (the ACD). Enqueue is called once the contact
-// is stored as queued; Abandoned when the caller hangs up while waiting.
-// Both must return quickly: they are called from the call's goroutine.
+// is stored as queued; Abandoned when the caller hangs up while waiting
+// (queued or ringing an agent: before Connect). Ended is called exactly once
+// for every call that was connected (Server.Connect), after contact:ended
+// is stored, whoever ended it: the caller's BYE ({"by":"caller"}),
+// Server.Hangup ({"by":"agent"}) or the shutdown ({"by":"system"}); the
+// agent then goes to after-call work. All must return quickly: they are
+// called from the call's goroutine.
 type Router interface {
 	Enqueue(ctx context.Context, c *tsunagu.Contact) error
 	Abandoned(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID)
+	Ended(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID)
 }
 
 // Config configures a Server.
@@ -90,6 +96,8 @@ type Server struct {
 	drainCh  chan struct{}  // closed when draining starts
 	calls    sync.WaitGroup // one per INVITE being handled or call in progress
 	dialogs  map[string]*call
+	// contacts finds a live call by its contact for Connect and Hangup.
+	contacts map[tsunagu.ContactID]*call
 }
 
 // New validates cfg, binds the SIP ports and prepares the server.
@@ -124,7 +132,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.MediaIP = ap.Addr()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "telephony"), prompts: p, dialogs: map[string]*call{},
-		drainCh: make(chan struct{})}
+		contacts: map[tsunagu.ContactID]*call{},
+		drainCh:  make(chan struct{})}
 	if err := s.listen(ap); err != nil {
 		return nil, err
 	}

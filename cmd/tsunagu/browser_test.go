@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"tsunagu"
 )
 
 // TestBrowser_Desk drives the desk in a real Chromium (web/e2e/desk.mjs,
@@ -13,19 +18,7 @@ import (
 // command installs Chromium and the npm packages; outside CI a machine
 // without them skips, in CI it fails.
 func TestBrowser_Desk(t *testing.T) {
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	_, errChromium := os.Stat(chromium)
-	_, errNode := exec.LookPath("node")
-	_, errPW := os.Stat("../../web/node_modules/playwright-core")
-	if errChromium != nil || errNode != nil || errPW != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("browser test needs chromium, node and web/node_modules (scripts/test installs them): %v %v %v", errChromium, errNode, errPW)
-		}
-		t.Skip("chromium, node or web/node_modules missing; scripts/test installs them")
-	}
+	chromium := browserTools(t)
 	s := startServe(t, "--data", t.TempDir(), "--demo")
 	shots := os.Getenv("TSUNAGU_SCREENSHOTS") // set to keep screenshots, e.g. for the README
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -37,4 +30,106 @@ func TestBrowser_Desk(t *testing.T) {
 		t.Fatalf("desk e2e failed: %v\n%s", err, out)
 	}
 	t.Logf("%s", out)
+}
+
+// TestBrowser_Call is a whole call with real parts on both ends: sipp calls
+// the demo number and presses 2; op01 in Chromium (fake microphone, browser
+// softphone) is offered the call, answers, talks, hangs up — sipp must get
+// the BYE — and writes the wrap-up. The contact's events tell the story.
+func TestBrowser_Call(t *testing.T) {
+	chromium := browserTools(t)
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("sipp is missing (scripts/test installs sip-tester)")
+		}
+		t.Skip("sipp missing")
+	}
+	s := startServe(t, "--data", t.TempDir(), "--demo")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	browser := exec.CommandContext(ctx, "node", "../../web/e2e/call.mjs", s.url, os.Getenv("TSUNAGU_SCREENSHOTS"))
+	browser.Env = append(os.Environ(), "CHROMIUM="+chromium)
+	out, err := browser.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	browser.Stderr = &stderr
+	if err := browser.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
+	waitLine := func(want string) {
+		t.Helper()
+		for lines.Scan() {
+			if strings.TrimSpace(lines.Text()) == want {
+				return
+			}
+		}
+		browser.Wait()
+		t.Fatalf("the browser never printed %s:\n%s", want, stderr.String())
+	}
+	waitLine("READY")
+
+	dir := t.TempDir()
+	if err := os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap")); err != nil {
+		t.Fatal(err)
+	}
+	scenario, _ := filepath.Abs("../../telephony/testdata/uac_bridge_agent_bye.xml")
+	call := exec.CommandContext(ctx, sipp, "-sf", scenario, "-s", demoNumber, "-i", "127.0.0.1", "-p", "0", "-mp", freeUDPPort(t),
+		"-rtp_echo", "-nostdin", "-m", "1", "-timeout", "90s", "-timeout_error", sipAddrFromOutput(t, s.out.String()))
+	call.Dir = dir
+	if out, err := call.CombinedOutput(); err != nil {
+		t.Fatalf("sipp (the caller must get the operator's BYE): %v\n%s\nbrowser:\n%s", err, out, stderr.String())
+	}
+	waitLine("DONE")
+	if err := browser.Wait(); err != nil {
+		t.Fatalf("browser: %v\n%s", err, stderr.String())
+	}
+
+	sv := login(t, s.url, "sv01", demoPassword)
+	var contacts struct{ Items []tsunagu.Contact }
+	sv.call("GET", "/api/v1/contacts?queue_id=tech&state=wrapped&limit=50", "", &contacts)
+	var c *tsunagu.Contact
+	for i := range contacts.Items {
+		if contacts.Items[i].SIPCallID != "" {
+			c = &contacts.Items[i]
+		}
+	}
+	if c == nil || !c.ThankYou || c.DispositionID != "resolved" || c.ReasonID != "password" || c.Notes != "パスワード再設定の手順をご案内。" {
+		t.Fatalf("wrapped contact = %+v", c)
+	}
+	var detail struct {
+		Events []tsunagu.Event `json:"events"`
+	}
+	sv.call("GET", "/api/v1/contacts/"+string(c.ID), "", &detail)
+	var types []string
+	for _, e := range detail.Events {
+		types = append(types, string(e.Type))
+	}
+	want := "contact:arrived contact:ivr_done contact:queued contact:offered contact:connected contact:ended contact:wrapped"
+	if got := strings.Join(types, " "); got != want {
+		t.Fatalf("events:\n got %s\nwant %s", got, want)
+	}
+}
+
+// browserTools returns Chromium's path, or skips (fails in CI) when the
+// browser, node or the npm packages are missing.
+func browserTools(t *testing.T) string {
+	t.Helper()
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	_, errChromium := os.Stat(chromium)
+	_, errNode := exec.LookPath("node")
+	_, errPW := os.Stat("../../web/node_modules/playwright-core")
+	if errChromium != nil || errNode != nil || errPW != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("browser tests need chromium, node and web/node_modules (scripts/test installs them): %v %v %v", errChromium, errNode, errPW)
+		}
+		t.Skip("chromium, node or web/node_modules missing; scripts/test installs them")
+	}
+	return chromium
 }

@@ -28,6 +28,7 @@ type Config struct {
 	MediaIP         string   `yaml:"media_ip"`
 	RTPPortMin      int      `yaml:"rtp_port_min"`
 	RTPPortMax      int      `yaml:"rtp_port_max"`
+	WebRTCPort      int      `yaml:"webrtc_port"`
 	Demo            bool     `yaml:"demo"`
 	LogLevel        string   `yaml:"log_level"`
 	LogFormat       string   `yaml:"log_format"`
@@ -156,9 +157,12 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: log format %q is not auto, text or json", errUsage, c.LogFormat)
 	}
 	if c.MediaIP != "" {
-		if _, err := netip.ParseAddr(c.MediaIP); err != nil {
-			return fmt.Errorf("%w: media_ip %q is not an IP address", errUsage, c.MediaIP)
+		if a, err := netip.ParseAddr(c.MediaIP); err != nil || a.IsUnspecified() {
+			return fmt.Errorf("%w: media_ip %q must be this machine's address that phones and browsers reach (not 0.0.0.0)", errUsage, c.MediaIP)
 		}
+	}
+	if c.WebRTCPort != 0 && (c.WebRTCPort < 1024 || c.WebRTCPort > 65535) {
+		return fmt.Errorf("%w: webrtc_port must be 0 (any free port) or 1024–65535", errUsage)
 	}
 	if c.RTPPortMin < 1024 || c.RTPPortMax > 65535 || c.RTPPortMin > c.RTPPortMax {
 		return fmt.Errorf("%w: rtp_port_min..rtp_port_max must be a range within 1024–65535", errUsage)

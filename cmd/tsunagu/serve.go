@@ -18,9 +18,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"tsunagu"
+	"tsunagu/dispatch"
 	"tsunagu/httpapi"
 	"tsunagu/inmem"
 	"tsunagu/kb"
+	"tsunagu/softphone"
 	"tsunagu/sqlite"
 	"tsunagu/telephony"
 	"tsunagu/web"
@@ -88,6 +90,36 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		}
 	})
 
+	// Voice: the operators' browser softphones (WebRTC on one UDP port at
+	// the media address), the SIP edge for trunk calls, and routing between
+	// them: telephony hands queued callers to the dispatcher, whose offers
+	// ring the desk; answering bridges the caller with the softphone.
+	mediaIP, err := mediaAddr(cfg, log)
+	if err != nil {
+		return err
+	}
+	soft, err := softphone.New(softphone.Config{ListenAddr: netip.AddrPortFrom(mediaIP, uint16(cfg.WebRTCPort)), Logger: log})
+	if err != nil {
+		return fmt.Errorf("softphone: %w", err)
+	}
+	defer soft.Close(context.WithoutCancel(ctx))
+	disp := &dispatch.Dispatcher{Store: db, Log: log}
+	tel, err := telephony.New(telephony.Config{
+		Addr: sipListenAddr(cfg.SIP), MediaIP: mediaIP, RTPPortMin: cfg.RTPPortMin, RTPPortMax: cfg.RTPPortMax,
+		Store: db, Router: disp, Language: "ja", DrainTimeout: cfg.ShutdownTimeout.Duration, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("sip: %w", err)
+	}
+	disp.Phone = voice{tel: tel, soft: soft}
+	if err := disp.Start(bgCtx); err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	defer func() {
+		stopBG()
+		disp.Wait()
+	}()
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tsunagu_bus_subscribers", Help: "In-process event bus subscribers."},
@@ -95,23 +127,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	api := httpapi.New(httpapi.Config{
 		Store: db, Bus: bus, Log: log, Registry: reg, Version: versionString(),
 		SecureCookies: cfg.TLSCert != "", BodyLimit: cfg.BodyLimitBytes, SessionTTL: cfg.SessionTTL.Duration,
-		UI: web.Handler(), KB: indexer,
+		UI: web.Handler(), KB: indexer, Dispatch: disp, Softphone: soft,
 	})
 
-	// The SIP edge: trunk calls through the phone menu into the queues. The
-	// routing engine is not attached yet (Router nil: callers wait with
-	// music) because no agent endpoint can ring until the softphone lands.
-	mediaIP, err := mediaAddr(cfg, log)
-	if err != nil {
-		return err
-	}
-	tel, err := telephony.New(telephony.Config{
-		Addr: sipListenAddr(cfg.SIP), MediaIP: mediaIP, RTPPortMin: cfg.RTPPortMin, RTPPortMax: cfg.RTPPortMax,
-		Store: db, Language: "ja", DrainTimeout: cfg.ShutdownTimeout.Duration, Logger: log,
-	})
-	if err != nil {
-		return fmt.Errorf("sip: %w", err)
-	}
 	telDone := make(chan error, 1)
 	telCtx, stopTel := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopTel()
@@ -191,6 +209,28 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	log.Info("stopped")
 	return nil
 }
+
+// voice is routing's view of the phones: the caller's SIP leg in telephony,
+// the operator's browser leg in softphone.
+type voice struct {
+	tel  *telephony.Server
+	soft *softphone.Server
+}
+
+// Connect bridges the caller with the answering agent's softphone.
+func (v voice) Connect(ctx context.Context, c *tsunagu.Contact) error {
+	leg, ok := v.soft.Leg(c.AgentID)
+	if !ok {
+		return tsunagu.Errorf(tsunagu.ECONFLICT, "Agent %s has no softphone connected.", c.AgentID)
+	}
+	return v.tel.Connect(ctx, c.ID, leg)
+}
+
+// Hangup ends the caller's leg; telephony records contact:ended.
+func (v voice) Hangup(ctx context.Context, id tsunagu.ContactID) error { return v.tel.Hangup(ctx, id) }
+
+// Reachable reports whether the agent's softphone is connected.
+func (v voice) Reachable(agent tsunagu.AgentID) bool { return v.soft.Connected(agent) }
 
 // mediaAddr is where RTP is bound and announced: media_ip when set, else the
 // SIP address's host, else (SIP on every interface) loopback, which serves a

@@ -17,7 +17,8 @@ const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 't
   locale: 'ja-JP',
   viewport: { width: 1280, height: 900 },
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
+    '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+    '--allow-loopback-in-peer-connection'],
 });
 const page = ctx.pages()[0] ?? (await ctx.newPage());
 page.setDefaultTimeout(20000);
@@ -41,7 +42,9 @@ try {
   assert.match(await page.getByTestId('who').textContent(), /佐藤 蓮/);
   assert.equal(await page.getByTestId('state').textContent(), 'オフライン');
 
-  // Become available: the state changes on screen and the live stream shows it.
+  // The softphone connects by itself (fake microphone); then the agent can
+  // become available: the state changes on screen and the live stream shows it.
+  await page.locator('[data-testid=phone][data-phone=connected]').waitFor();
   await page.getByRole('button', { name: '受付可' }).click();
   await page.locator('[data-testid=state][data-state=available]').waitFor();
   await page.locator('[data-testid=events] code', { hasText: 'agent:state_changed' }).first().waitFor();

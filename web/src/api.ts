@@ -74,8 +74,16 @@ export interface Customer {
   phones: { number: string; label?: string }[];
 }
 
+export interface Named {
+  id: string;
+  name: string;
+}
+
 export interface Contact {
   id: string;
+  number?: string;
+  customer_id?: string;
+  state?: string;
   arrived_at: string;
   queue_id?: string;
   reason_id?: string;
@@ -105,6 +113,7 @@ export interface TsunaguEvent {
   type: string;
   time: string;
   agent_id?: string;
+  contact_id?: string;
   payload: Record<string, unknown>;
 }
 

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, followEvents, setCSRF } from './api';
-import type { Article, Contact, Customer, Me, QueueStats, SearchResult, TsunaguEvent } from './api';
+import { Softphone } from './softphone';
+import type { PhoneState } from './softphone';
+import type { Article, Contact, Customer, Me, Named, QueueStats, SearchResult, TsunaguEvent } from './api';
 import { initialLang, tr } from './i18n';
 import type { Lang, Strings } from './i18n';
 
@@ -101,30 +103,67 @@ function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => void }) 
   const [stats, setStats] = useState<QueueStats[]>([]);
   const [events, setEvents] = useState<TsunaguEvent[]>([]);
   const [live, setLive] = useState(false);
+  const [phone, setPhone] = useState<PhoneState>('off');
+  const [offer, setOffer] = useState<{ id: string; seq: number } | null>(null);
+  const [stateError, setStateError] = useState('');
+  const softphone = useRef<Softphone | null>(null);
   const refresh = () => api<{ items: QueueStats[] }>('GET', '/queues/stats').then((r) => setStats(r.items));
+  const myAgent = me.agent?.id;
   useEffect(() => {
     refresh();
-    return followEvents(
+    if (myAgent) {
+      softphone.current = new Softphone(setPhone);
+      softphone.current.start();
+    }
+    const stop = followEvents(
       (e) => {
         setEvents((prev) => [e, ...prev].slice(0, 12));
         if (e.type.startsWith('contact:') || e.type === 'agent:state_changed') refresh();
+        if (e.type === 'contact:offered' && e.agent_id === myAgent && e.contact_id) setOffer({ id: e.contact_id, seq: e.seq });
+        if (e.type === 'agent:state_changed' && e.agent_id === myAgent) {
+          const p = e.payload as { to: string; reason?: string };
+          setMe({ ...me, agent: { ...me.agent!, state: p.to, state_reason: p.reason, state_since: e.time } });
+        }
       },
       setLive,
     );
+    return () => {
+      stop();
+      softphone.current?.stop();
+    };
   }, []);
   const setState = async (state: string, reason?: string) => {
-    const agent = await api<Me['agent']>('PUT', '/me/state', reason ? { state, reason } : { state });
-    setMe({ ...me, agent });
+    setStateError('');
+    try {
+      const agent = await api<Me['agent']>('PUT', '/me/state', reason ? { state, reason } : { state });
+      setMe({ ...me, agent });
+    } catch (err) {
+      setStateError(err instanceof ApiError ? err.message : String(err));
+    }
   };
   return (
     <main class="desk">
       {me.agent && (
         <section class="card status" aria-label={t.state}>
-          <div class="state" data-testid="state" data-state={me.agent.state}>
-            {stateLabel(t, me.agent.state, me.agent.state_reason)}
+          <div>
+            <div class="state" data-testid="state" data-state={me.agent.state}>
+              {stateLabel(t, me.agent.state, me.agent.state_reason)}
+            </div>
+            <div class={'phone ' + phone} data-testid="phone" data-phone={phone}>
+              {t.phone[phone]}
+            </div>
+            {stateError && (
+              <p class="error" role="alert">
+                {stateError}
+              </p>
+            )}
           </div>
           <div class="buttons">
-            <button class="ok" onClick={() => setState('available')} disabled={me.agent.state === 'available'}>
+            <button
+              class="ok"
+              onClick={() => setState('available')}
+              disabled={['available', 'reserved', 'on_contact', 'after_call_work'].includes(me.agent.state)}
+            >
               {t.available}
             </button>
             <button onClick={() => setState('not_ready', 'break')}>{t.break}</button>
@@ -132,6 +171,9 @@ function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => void }) 
             <button onClick={() => setState('offline')}>{t.offline}</button>
           </div>
         </section>
+      )}
+      {me.agent && offer && (
+        <Call key={offer.seq} t={t} contactId={offer.id} onDone={() => setOffer(null)} onMute={(m) => softphone.current?.mute(m)} />
       )}
       <section class="card queues" aria-label={t.queues}>
         <h2>
@@ -165,6 +207,153 @@ function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => void }) 
   );
 }
 
+// byNewest orders past contacts by when they happened, newest first.
+const byNewest = (cs: Contact[]) => [...cs].sort((a, b) => b.arrived_at.localeCompare(a.arrived_at));
+
+// Call is one contact on the operator's desk: ringing with the screen pop,
+// then connected with a timer, then the wrap-up form (後処理).
+function Call({ t, contactId, onDone, onMute }: { t: Strings; contactId: string; onDone: () => void; onMute: (m: boolean) => void }) {
+  const [contact, setContact] = useState<Contact | null>(null);
+  const [customer, setCustomer] = useState<Customer | null>(null);
+  const [history, setHistory] = useState<Contact[]>([]);
+  const [phase, setPhase] = useState<'ringing' | 'connected' | 'wrapup'>('ringing');
+  const [since, setSince] = useState(Date.now());
+  const [now, setNow] = useState(Date.now());
+  const [muted, setMuted] = useState(false);
+  const [refs, setRefs] = useState<{ reasons: Named[]; dispositions: Named[] }>({ reasons: [], dispositions: [] });
+  const [form, setForm] = useState({ reason_id: '', disposition_id: '', notes: '', thank_you: false });
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api<Contact>('GET', '/contacts/' + contactId).then(async (c) => {
+      setContact(c);
+      if (c.customer_id) {
+        setCustomer(await api<Customer>('GET', '/customers/' + c.customer_id));
+        setHistory(byNewest((await api<{ items: Contact[] }>('GET', '/contacts?limit=5&customer_id=' + c.customer_id)).items.filter((h) => h.id !== c.id)));
+      }
+    });
+    Promise.all([api<{ items: Named[] }>('GET', '/reasons'), api<{ items: Named[] }>('GET', '/dispositions')]).then(([r, d]) =>
+      setRefs({ reasons: r.items, dispositions: d.items }),
+    );
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    // The caller hangs up, or the offer goes elsewhere: follow the contact.
+    const stop = followEvents(
+      (e) => {
+        if (e.contact_id !== contactId) return;
+        if (e.type === 'contact:ended') setPhase('wrapup');
+        if (e.type === 'contact:abandoned' || (e.type === 'contact:queued' && e.payload.requeued)) onDone();
+      },
+      () => undefined,
+    );
+    return () => {
+      clearInterval(tick);
+      stop();
+    };
+  }, [contactId]);
+  const act = async (f: () => Promise<unknown>) => {
+    setError('');
+    try {
+      await f();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  const answer = () =>
+    act(async () => {
+      await api('POST', `/contacts/${contactId}/answer`);
+      setPhase('connected');
+      setSince(Date.now());
+    });
+  const decline = () => act(async () => (await api('POST', `/contacts/${contactId}/decline`), onDone()));
+  const hangup = () => act(async () => (await api('POST', `/contacts/${contactId}/hangup`), setPhase('wrapup')));
+  const wrap = (e: Event) => {
+    e.preventDefault();
+    act(async () => (await api('POST', `/contacts/${contactId}/wrapup`, form), onDone()));
+  };
+  const secs = Math.max(0, Math.round((now - since) / 1000));
+  return (
+    <section class={'card call phase-' + phase} aria-label={t.call[phase]} data-testid="call" data-phase={phase}>
+      <h2>
+        {t.call[phase]} {phase === 'connected' && <span class="timer">{Math.floor(secs / 60)}:{String(secs % 60).padStart(2, '0')}</span>}
+      </h2>
+      <div class="caller">
+        <div class="name" data-testid="caller">
+          {customer ? customer.name : contact ? (contact.customer_id ? '…' : t.unknownCaller) : '…'}
+        </div>
+        <div class="muted">
+          {customer?.kana} {contact?.number} {contact?.queue_id && `· ${contact.queue_id}`}
+        </div>
+      </div>
+      {history.length > 0 && (
+        <ul class="history">
+          {history.map((h) => (
+            <li key={h.id}>
+              <time>{new Date(h.arrived_at).toLocaleDateString()}</time> {h.notes} {h.thank_you && <span class="thanks">{t.thanks}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      {phase === 'ringing' && (
+        <div class="buttons">
+          <button class="ok big" onClick={answer} autofocus>
+            {t.answer}
+          </button>
+          <button onClick={decline}>{t.decline}</button>
+        </div>
+      )}
+      {phase === 'connected' && (
+        <div class="buttons">
+          <button onClick={() => (onMute(!muted), setMuted(!muted))} aria-pressed={muted}>
+            {muted ? t.unmute : t.mute}
+          </button>
+          <button class="danger" onClick={hangup}>
+            {t.hangup}
+          </button>
+        </div>
+      )}
+      {phase === 'wrapup' && (
+        <form class="wrapup" onSubmit={wrap}>
+          <label>
+            {t.reason}
+            <select name="reason_id" value={form.reason_id} onChange={(e) => setForm({ ...form, reason_id: e.currentTarget.value })}>
+              <option value="">—</option>
+              {refs.reasons.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t.disposition}
+            <select name="disposition_id" required value={form.disposition_id} onChange={(e) => setForm({ ...form, disposition_id: e.currentTarget.value })}>
+              <option value="">—</option>
+              {refs.dispositions.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label class="wide">
+            {t.notes}
+            <textarea name="notes" rows={3} value={form.notes} onInput={(e) => setForm({ ...form, notes: e.currentTarget.value })} />
+          </label>
+          <label class="check">
+            <input type="checkbox" name="thank_you" checked={form.thank_you} onChange={(e) => setForm({ ...form, thank_you: e.currentTarget.checked })} />
+            {t.saidThanks}
+          </label>
+          <button type="submit">{t.wrapDone}</button>
+        </form>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
 // Lookup is the screen pop done by hand: the caller's number finds the
 // customer (masked) and their past contacts.
 function Lookup({ t }: { t: Strings }) {
@@ -178,7 +367,7 @@ function Lookup({ t }: { t: Strings }) {
     try {
       const r = await api<{ items: Customer[] }>('GET', '/customers?phone=' + encodeURIComponent(phone));
       setFound(r.items);
-      setHistory(r.items.length === 1 ? (await api<{ items: Contact[] }>('GET', '/contacts?limit=5&customer_id=' + r.items[0].id)).items : []);
+      setHistory(r.items.length === 1 ? byNewest((await api<{ items: Contact[] }>('GET', '/contacts?limit=5&customer_id=' + r.items[0].id)).items) : []);
     } catch (err) {
       setFound(null);
       setError(err instanceof ApiError ? err.message : String(err));

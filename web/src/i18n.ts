@@ -13,6 +13,10 @@ const strings = {
     history: '過去の応対', thanks: 'ありがとう', kb: 'ナレッジ検索', kbPlaceholder: '例: パスワード 忘れた', noResults: '該当する記事はありません', kbShortcut: '「/」キーで検索欄へ',
     solvedWithThis: 'これで解決', solvedNoted: '「これで解決」を記録しました', solvedCount: '解決', reportWrong: '誤り・古い情報を報告',
     reportPrompt: 'どこが違いますか?(編集担当に届きます)', reportNoted: '編集担当に報告しました', close: '閉じる',
+    phone: { off: '電話: 未接続', connecting: '電話: 接続中…', connected: '電話: 接続済み', failed: '電話: 接続できません', 'no-mic': '電話: マイクが使えません', unavailable: '電話: このサーバーでは使えません' },
+    call: { ringing: '着信', connected: '通話中', wrapup: '後処理' }, unknownCaller: '登録のないお客様',
+    answer: '応答', decline: '拒否', mute: 'ミュート', unmute: 'ミュート解除', hangup: '終話',
+    reason: '問い合わせ理由', disposition: '結果', notes: 'メモ', saidThanks: 'お客様から「ありがとう」', wrapDone: '後処理を完了',
     live: 'ライブ', events: '最近のできごと', since: '経過', lang: 'English', role: { agent: 'オペレーター', supervisor: 'スーパーバイザー', admin: '管理者' },
   },
   en: {
@@ -25,6 +29,10 @@ const strings = {
     history: 'Past contacts', thanks: 'Thanked us', kb: 'Knowledge search', kbPlaceholder: 'e.g. パスワード 忘れた', noResults: 'No matching article', kbShortcut: 'Press / to search',
     solvedWithThis: 'Solved with this', solvedNoted: 'Recorded: solved with this article', solvedCount: 'solved', reportWrong: 'Report wrong or outdated',
     reportPrompt: 'What is wrong? (goes to the editors)', reportNoted: 'Sent to the editors', close: 'Close',
+    phone: { off: 'Phone: off', connecting: 'Phone: connecting…', connected: 'Phone: connected', failed: 'Phone: cannot connect', 'no-mic': 'Phone: no microphone', unavailable: 'Phone: not on this server' },
+    call: { ringing: 'Incoming call', connected: 'On a call', wrapup: 'Wrap-up' }, unknownCaller: 'Unknown caller',
+    answer: 'Answer', decline: 'Decline', mute: 'Mute', unmute: 'Unmute', hangup: 'Hang up',
+    reason: 'Reason', disposition: 'Outcome', notes: 'Notes', saidThanks: 'The customer said thank you', wrapDone: 'Finish wrap-up',
     live: 'Live', events: 'Recent events', since: 'for', lang: '日本語', role: { agent: 'Operator', supervisor: 'Supervisor', admin: 'Admin' },
   },
 };

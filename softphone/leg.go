@@ -1,0 +1,145 @@
+package softphone
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	pmedia "github.com/pion/webrtc/v4/pkg/media"
+
+	"tsunagu"
+	"tsunagu/media"
+)
+
+// connection is one browser PeerConnection and the track we send on.
+type connection struct {
+	pc    *webrtc.PeerConnection
+	track *webrtc.TrackLocalStaticSample
+}
+
+// Leg is one agent's audio endpoint, a media.Leg. It outlives the
+// PeerConnections under it: Answer swaps in a new one when the browser
+// reconnects, so a bridge holding the Leg keeps working.
+type Leg struct {
+	s     *Server
+	agent tsunagu.AgentID
+	// in carries the browser's frames to ReadFrame: 25 frames (500 ms),
+	// the oldest dropped when nobody reads (no call bridged), so a call
+	// never starts with stale audio.
+	in     chan []byte
+	closed chan struct{}
+	once   sync.Once
+
+	mu        sync.Mutex
+	cur       *connection
+	connected bool
+}
+
+var _ media.Leg = (*Leg)(nil)
+
+func newLeg(s *Server, agent tsunagu.AgentID) *Leg {
+	return &Leg{s: s, agent: agent, in: make(chan []byte, 25), closed: make(chan struct{})}
+}
+
+// swap makes c the current connection and returns the previous one.
+func (l *Leg) swap(c *connection) *connection {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	old := l.cur
+	l.cur, l.connected = c, false
+	return old
+}
+
+func (l *Leg) stateChanged(c *connection, st webrtc.ICEConnectionState) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur != c {
+		return // a replaced connection closing
+	}
+	l.connected = st == webrtc.ICEConnectionStateConnected || st == webrtc.ICEConnectionStateCompleted
+	l.s.log.Info("softphone ice", "agent_id", string(l.agent), "state", st.String())
+}
+
+// Connected reports whether the current connection's ICE is connected.
+func (l *Leg) Connected() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.connected
+}
+
+// receive reads the browser's RTP until its connection closes.
+func (l *Leg) receive(tr *webrtc.TrackRemote) {
+	if tr.Kind() != webrtc.RTPCodecTypeAudio {
+		return
+	}
+	for {
+		pkt, _, err := tr.ReadRTP()
+		if err != nil {
+			return
+		}
+		if pkt.PayloadType != 0 || len(pkt.Payload) == 0 {
+			continue // only PCMU was negotiated; anything else is not audio for us
+		}
+		f := append([]byte(nil), pkt.Payload...)
+		for {
+			select {
+			case l.in <- f:
+			default:
+				select {
+				case <-l.in: // drop the oldest
+				default:
+				}
+				continue
+			}
+			break
+		}
+	}
+}
+
+// ReadFrame returns the next PCMU frame from the browser.
+func (l *Leg) ReadFrame(ctx context.Context) ([]byte, error) {
+	select {
+	case <-l.closed: // before any queued frame: closed means closed
+		return nil, media.ErrLegClosed
+	default:
+	}
+	select {
+	case f := <-l.in:
+		return f, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-l.closed:
+		return nil, media.ErrLegClosed
+	}
+}
+
+// WriteFrame sends one PCMU frame to the browser. With no connection (the
+// browser is reconnecting) the frame is dropped: the caller's audio is
+// live, there is no point in keeping it.
+func (l *Leg) WriteFrame(frame []byte) error {
+	select {
+	case <-l.closed:
+		return media.ErrLegClosed
+	default:
+	}
+	l.mu.Lock()
+	c := l.cur
+	l.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	// The sample's duration advances the RTP timestamp: 8 samples per ms.
+	return c.track.WriteSample(pmedia.Sample{Data: frame, Duration: time.Duration(len(frame)) * time.Second / media.SampleRate})
+}
+
+func (l *Leg) close() {
+	l.once.Do(func() { close(l.closed) })
+	l.mu.Lock()
+	c := l.cur
+	l.cur, l.connected = nil, false
+	l.mu.Unlock()
+	if c != nil {
+		_ = c.pc.Close()
+	}
+}

@@ -1,0 +1,160 @@
+package telephony
+
+import (
+	"context"
+	"sync"
+
+	"tsunagu"
+	"tsunagu/media"
+)
+
+// errNotQueued refuses Connect for a call still in the phone menu.
+var errNotQueued = tsunagu.Errorf(tsunagu.ECONFLICT, "The call is not waiting in a queue.")
+
+// request is Connect (leg set) or Hangup (leg nil), served by the call's
+// goroutine. reply is buffered so the call never waits for the requester.
+type request struct {
+	leg   media.Leg
+	reply chan error
+}
+
+func (s *Server) registerContact(c *call) {
+	s.mu.Lock()
+	s.contacts[c.contact.ID] = c
+	s.mu.Unlock()
+}
+
+func (s *Server) unregisterContact(c *call) {
+	s.mu.Lock()
+	if s.contacts[c.contact.ID] == c {
+		delete(s.contacts, c.contact.ID)
+	}
+	s.mu.Unlock()
+}
+
+// Connect stops the queue music and bridges the caller of contact id with
+// leg (an operator's softphone) in both directions. It only joins the
+// audio: recording contact:connected is the caller's job. It returns once
+// the bridge runs. The call's goroutine serves it, so it must not be called
+// from inside Router.Enqueue (that goroutine is busy there).
+//
+// Errors: ENOTFOUND when no live call has that contact; ECONFLICT when the
+// call is still in the phone menu or already connected; ctx's error.
+func (s *Server) Connect(ctx context.Context, id tsunagu.ContactID, leg media.Leg) error {
+	if leg == nil {
+		return tsunagu.Errorf(tsunagu.EINVALID, "No leg to connect.")
+	}
+	return s.request(ctx, id, request{leg: leg, reply: make(chan error, 1)})
+}
+
+// Hangup ends the call of contact id: BYE to the caller (RFC 3261 §15.1.1)
+// and contact:ended {"by":"agent"}, recorded once. It returns after both.
+// A call that has already ended, by either side, is ENOTFOUND.
+func (s *Server) Hangup(ctx context.Context, id tsunagu.ContactID) error {
+	return s.request(ctx, id, request{reply: make(chan error, 1)})
+}
+
+func (s *Server) request(ctx context.Context, id tsunagu.ContactID, r request) error {
+	s.mu.Lock()
+	c := s.contacts[id]
+	s.mu.Unlock()
+	if c == nil {
+		return tsunagu.Errorf(tsunagu.ENOTFOUND, "No live call for contact %s.", id)
+	}
+	select {
+	case c.ctl <- r:
+	case <-c.gone:
+		return tsunagu.Errorf(tsunagu.ENOTFOUND, "No live call for contact %s.", id)
+	case <-c.dialog.Context().Done():
+		// The caller has hung up; the call's goroutine may be busy telling
+		// the router (Abandoned), and a router that called us while
+		// holding its own lock would otherwise wait for itself.
+		return tsunagu.Errorf(tsunagu.ENOTFOUND, "No live call for contact %s.", id)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// CallStats are a live call's packet and frame counts.
+type CallStats struct {
+	RTP    media.Stats       // the caller's RTP session
+	Bridge media.BridgeStats // zero before Connect
+}
+
+// Stats returns the counts of the live call of contact id. A bridge whose
+// voiced counts stay at zero in one direction is one-way audio.
+func (s *Server) Stats(id tsunagu.ContactID) (CallStats, bool) {
+	s.mu.Lock()
+	c := s.contacts[id]
+	s.mu.Unlock()
+	if c == nil {
+		return CallStats{}, false
+	}
+	st := CallStats{RTP: c.sess.Stats()}
+	if b := c.bridge.Load(); b != nil {
+		st.Bridge = b.Stats()
+	}
+	return st, true
+}
+
+// bridged runs a connected call: the bridge carries the audio until the
+// caller hangs up, Hangup is called or the server ends the call. The
+// bridge's goroutine belongs to this one, which waits for it.
+func (c *call) bridged(ctx context.Context, r request) {
+	b := media.NewBridge(c.sess, r.leg)
+	c.bridge.Store(b)
+	bctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = b.Run(bctx) })
+	r.reply <- nil
+	c.log.Info("call connected")
+	finish := func() {
+		stop()
+		wg.Wait()
+		st := b.Stats()
+		c.log.Info("call bridge", "to_agent", st.ToLeg, "to_agent_voiced", st.ToLegVoiced,
+			"from_agent", st.FromLeg, "from_agent_voiced", st.FromLegVoiced, "dropped", st.Dropped)
+	}
+	var hangup *request
+	for hangup == nil {
+		select {
+		case <-c.dialog.Context().Done():
+			finish()
+			c.end(ctx, "caller")
+			c.ended(ctx)
+			return
+		case <-ctx.Done():
+			finish()
+			c.hangup()
+			c.end(ctx, "system")
+			c.ended(ctx)
+			return
+		case q := <-c.ctl:
+			if q.leg != nil {
+				q.reply <- tsunagu.Errorf(tsunagu.ECONFLICT, "The call is already connected.")
+				continue
+			}
+			hangup = &q
+		}
+	}
+	finish()
+	c.hangup()
+	c.end(ctx, "agent")
+	c.ended(ctx)
+	hangup.reply <- nil
+}
+
+// ended tells the router a connected call is over.
+func (c *call) ended(ctx context.Context) {
+	if r := c.s.cfg.Router; r != nil {
+		ctx, cancel := finalContext(ctx)
+		defer cancel()
+		r.Ended(ctx, c.contact.TenantID, c.contact.ID)
+	}
+}

@@ -1,0 +1,317 @@
+package telephony_test
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+	pmedia "github.com/pion/webrtc/v4/pkg/media"
+
+	"tsunagu"
+	"tsunagu/media"
+	"tsunagu/softphone"
+	"tsunagu/telephony"
+)
+
+// The bridge tests put every real part together on loopback: sipp as a
+// PCMA trunk caller playing recorded speech, telephony taking it through
+// the menu into the queue, the softphone answering a pion PeerConnection
+// that plays the agent's browser (PCMU, a 440 Hz tone), and Connect
+// joining them. Audio is counted where it arrives.
+
+// router records what telephony tells the ACD.
+type router struct {
+	enqueued chan tsunagu.ContactID
+	ended    chan tsunagu.ContactID
+}
+
+func newRouter() *router {
+	return &router{enqueued: make(chan tsunagu.ContactID, 4), ended: make(chan tsunagu.ContactID, 4)}
+}
+
+func (r *router) Enqueue(_ context.Context, c *tsunagu.Contact) error {
+	r.enqueued <- c.ID
+	return nil
+}
+func (r *router) Abandoned(context.Context, tsunagu.TenantID, tsunagu.ContactID) {}
+func (r *router) Ended(_ context.Context, _ tsunagu.TenantID, id tsunagu.ContactID) {
+	r.ended <- id
+}
+
+// agentPhone starts a softphone server and a connected "browser" for
+// agent a1 that speaks until the test ends.
+func agentPhone(t *testing.T, want int64) (*softphone.Server, *browser) {
+	t.Helper()
+	sp, err := softphone.New(softphone.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := sp.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	b := newBrowser(t, want)
+	up := make(chan struct{})
+	var once sync.Once
+	b.pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		if st == webrtc.ICEConnectionStateConnected {
+			once.Do(func() { close(up) })
+		}
+	})
+	answer, err := sp.Answer(t.Context(), "a1", b.offer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.accept(t, answer)
+	select {
+	case <-up:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the browser's ICE did not connect")
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop) // runs before the browser's cleanup, which waits for speak
+	b.speak(ctx)
+	return sp, b
+}
+
+func TestServer_Connect(t *testing.T) {
+	t.Parallel()
+	t.Run("AgentHangsUp", func(t *testing.T) {
+		t.Parallel()
+		r := newRouter()
+		c := newCenter(t, "127.0.0.1/32", func(cfg *telephony.Config) { cfg.Router = r })
+		// 100 voiced frames: two seconds of the caller's speech.
+		sp, b := agentPhone(t, 100)
+		ctx := t.Context()
+		if !sp.Connected("a1") {
+			t.Fatal("softphone not connected")
+		}
+		if err := c.srv.Connect(ctx, "nosuchcontact", nil); err == nil {
+			t.Error("Connect without a leg")
+		}
+		leg, _ := sp.Leg("a1")
+		if err := c.srv.Connect(ctx, "nosuchcontact", leg); tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
+			t.Errorf("Connect to no call: %v, want not_found", err)
+		}
+
+		var sippErr error
+		var trace string
+		var wg sync.WaitGroup
+		start := time.Now()
+		wg.Go(func() { sippErr, trace = sipp(t, c.srv, "uac_bridge_agent_bye.xml", dialled, "-rtp_echo") })
+		got := c.until(t, tsunagu.EventContactQueued)
+		id := got[0].ContactID
+		<-r.enqueued
+		before, _ := c.srv.Stats(id)
+		if err := c.srv.Connect(ctx, id, leg); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.srv.Connect(ctx, id, leg); tsunagu.ErrorCode(err) != tsunagu.ECONFLICT {
+			t.Errorf("second Connect: %v, want conflict", err)
+		}
+		connected := time.Now()
+		select {
+		case <-b.heard:
+		case <-time.After(15 * time.Second):
+			st, _ := c.srv.Stats(id)
+			t.Fatalf("the browser heard %d voiced frames; call %+v", b.voiced.Load(), st)
+		}
+		heardIn := time.Since(connected)
+		st, ok := c.srv.Stats(id)
+		if !ok {
+			t.Fatal("no live call")
+		}
+		looped := st.RTP.Looped - before.RTP.Looped
+		t.Logf("caller->agent: browser heard %d voiced frames (bridge: %d frames, %d voiced, %d dropped); "+
+			"agent->caller: bridge sent %d frames, %d voiced, sipp echoed %d of our packets; heard in %v",
+			b.voiced.Load(), st.Bridge.ToLeg, st.Bridge.ToLegVoiced, st.Bridge.Dropped,
+			st.Bridge.FromLeg, st.Bridge.FromLegVoiced, looped, heardIn)
+		// The bridge counts a frame after WriteFrame returns, so it may
+		// trail the browser's count by a frame or two.
+		if st.Bridge.ToLegVoiced < 95 || st.Bridge.FromLegVoiced < 50 || looped < 50 {
+			t.Errorf("audio did not flow both ways: %+v, looped %d", st, looped)
+		}
+
+		if err := c.srv.Hangup(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.srv.Hangup(ctx, id); tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
+			t.Errorf("second Hangup: %v, want not_found", err)
+		}
+		got = c.until(t, tsunagu.EventContactEnded)
+		wg.Wait()
+		if sippErr != nil {
+			t.Fatal(sippErr)
+		}
+		t.Logf("sipp call took %v", time.Since(start))
+		if p := payload(t, got[len(got)-1]); p["by"] != "agent" {
+			t.Errorf("ended payload %v, want by agent", p)
+		}
+		for _, e := range got {
+			if e.Type == tsunagu.EventContactAbandoned {
+				t.Errorf("a connected call recorded as abandoned")
+			}
+		}
+		if !strings.Contains(trace, "RTP/AVP 8 101") {
+			t.Errorf("the answer did not choose PCMA (no transcoding tested):\n%s", tail(trace, 2000))
+		}
+		ct, err := c.db.FindContact(ctx, tenant, id)
+		must(t, err)
+		if ct.State != tsunagu.ContactEnded || ct.EndedAt == nil {
+			t.Errorf("contact %+v", ct)
+		}
+		select {
+		case e := <-r.ended:
+			if e != id {
+				t.Errorf("Router.Ended(%s), want %s", e, id)
+			}
+		default:
+			t.Error("Router.Ended not called")
+		}
+	})
+	t.Run("CallerHangsUp", func(t *testing.T) {
+		t.Parallel()
+		r := newRouter()
+		c := newCenter(t, "127.0.0.1/32", func(cfg *telephony.Config) { cfg.Router = r })
+		sp, _ := agentPhone(t, 1)
+		leg, _ := sp.Leg("a1")
+		var sippErr error
+		var wg sync.WaitGroup
+		wg.Go(func() { sippErr, _ = sipp(t, c.srv, "uac_bridge_caller_bye.xml", dialled) })
+		id := c.until(t, tsunagu.EventContactQueued)[0].ContactID
+		if err := c.srv.Connect(t.Context(), id, leg); err != nil {
+			t.Fatal(err)
+		}
+		got := c.until(t, tsunagu.EventContactEnded)
+		wg.Wait()
+		if sippErr != nil {
+			t.Fatal(sippErr)
+		}
+		if p := payload(t, got[len(got)-1]); p["by"] != "caller" {
+			t.Errorf("ended payload %v, want by caller", p)
+		}
+		select {
+		case e := <-r.ended:
+			if e != id {
+				t.Errorf("Router.Ended(%s), want %s", e, id)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("Router.Ended not called")
+		}
+		if err := c.srv.Hangup(t.Context(), id); tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
+			t.Errorf("Hangup after the caller left: %v, want not_found", err)
+		}
+	})
+}
+
+type browser struct {
+	pc     *webrtc.PeerConnection
+	track  *webrtc.TrackLocalStaticSample
+	voiced atomic.Int64
+	want   int64
+	heard  chan struct{} // closed when voiced reaches want
+	once   sync.Once
+	wg     sync.WaitGroup
+}
+
+func newBrowser(t *testing.T, want int64) *browser {
+	t.Helper()
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	var se webrtc.SettingEngine
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{pc: pc, want: want, heard: make(chan struct{})}
+	b.track, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, "mic", "browser")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(b.track); err != nil {
+		t.Fatal(err)
+	}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			pkt, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			for _, v := range pkt.Payload {
+				if s := media.ULawToLinear(v); s > 512 || s < -512 {
+					if b.voiced.Add(1) >= b.want {
+						b.once.Do(func() { close(b.heard) })
+					}
+					break
+				}
+			}
+		}
+	})
+	t.Cleanup(func() { pc.Close(); b.wg.Wait() })
+	return b
+}
+
+// offer returns a complete offer (every candidate in it).
+func (b *browser) offer(t *testing.T) string {
+	t.Helper()
+	o, err := b.pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := webrtc.GatheringCompletePromise(b.pc)
+	if err := b.pc.SetLocalDescription(o); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-g:
+	case <-time.After(5 * time.Second):
+		t.Fatal("browser: gathering timed out")
+	}
+	return b.pc.LocalDescription().SDP
+}
+
+func (b *browser) accept(t *testing.T, answer string) {
+	t.Helper()
+	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// speak sends a 440 Hz tone in 20 ms frames until ctx ends.
+func (b *browser) speak(ctx context.Context) {
+	b.wg.Go(func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		f := make([]byte, 160)
+		for n := 0; ; n++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			for i := range f {
+				f[i] = media.LinearToULaw(int16(8000 * math.Sin(2*math.Pi*440*float64(n*160+i)/8000)))
+			}
+			_ = b.track.WriteSample(pmedia.Sample{Data: f, Duration: 20 * time.Millisecond})
+		}
+	})
+}
