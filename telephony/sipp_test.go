@@ -138,6 +138,9 @@ func sipp(t *testing.T, srv *telephony.Server, scenario, service string, extra .
 	t.Helper()
 	bin, err := exec.LookPath("sipp")
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("sipp is missing (scripts/test installs sip-tester)")
+		}
 		t.Skip("sipp not installed (Debian package sip-tester)")
 	}
 	dir := t.TempDir()
