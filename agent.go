@@ -19,8 +19,9 @@ const (
 
 // NotReadyReasons are the reason codes an agent or supervisor may give for
 // not_ready. The system also sets "missed" (an unanswered offer), "recovery"
-// (after an abusive call) and "login" (just logged in, not yet ready).
-var NotReadyReasons = []string{"break", "lunch", "training", "meeting", "recovery", "missed", "login", "other"}
+// (after an abusive call), "login" (just logged in, not yet ready) and
+// "disconnected" (the softphone went away).
+var NotReadyReasons = []string{"break", "lunch", "training", "meeting", "recovery", "missed", "login", "disconnected", "other"}
 
 // ValidNotReadyReason reports whether r is a known not-ready reason.
 func ValidNotReadyReason(r string) bool {

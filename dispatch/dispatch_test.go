@@ -292,3 +292,27 @@ func TestDispatch_CallerHangsUp(t *testing.T) {
 		t.Fatalf("agent %s after the caller hung up", s)
 	}
 }
+
+// TestDispatch_PhoneLost: an available agent whose softphone goes away is
+// made not-ready, and the next caller is not offered to them.
+func TestDispatch_PhoneLost(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	op := e.agents[0]
+	_, err := e.d.SetAgentState(ctx, "t", op, tsunagu.StateChange{State: tsunagu.AgentAvailable})
+	must(t, err)
+	e.phone.mu.Lock()
+	e.phone.reachable[op] = false
+	e.phone.mu.Unlock()
+	e.d.PhoneLost(op)
+	if s, r := e.agentState(op); s != tsunagu.AgentNotReady || r != "disconnected" {
+		t.Fatalf("agent %s (%s) after losing the phone", s, r)
+	}
+	// A caller now waits for an agent with a phone, and gets the second one.
+	c := e.queued()
+	_, err = e.d.SetAgentState(ctx, "t", e.agents[1], tsunagu.StateChange{State: tsunagu.AgentAvailable})
+	must(t, err)
+	if ev := e.wait(tsunagu.EventContactOffered, c.ID); ev.AgentID != e.agents[1] {
+		t.Fatalf("offered to %s", ev.AgentID)
+	}
+}

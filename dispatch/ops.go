@@ -172,6 +172,40 @@ func (d *Dispatcher) SetAgentState(ctx context.Context, tid tsunagu.TenantID, id
 	return d.Store.FindAgent(ctx, tid, id)
 }
 
+// PhoneLost is the agent's softphone going away (a closed or sleeping tab, a
+// dropped network): an available or ringing agent is made not-ready
+// ("disconnected") so no caller is offered to a phone that cannot ring; a
+// ringing offer goes back to the queue. An agent on a call is left alone —
+// the browser may reconnect under the same audio leg — and one on a break
+// keeps their reason.
+func (d *Dispatcher) PhoneLost(agent tsunagu.AgentID) {
+	d.mu.Lock()
+	ctx := d.ctx
+	ts := make([]*tenant, 0, len(d.tenants))
+	for _, t := range d.tenants {
+		ts = append(ts, t)
+	}
+	d.mu.Unlock()
+	if ctx == nil {
+		return
+	}
+	for _, t := range ts {
+		err := d.do(ctx, t.id, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+			st, err := e.Agent(agent)
+			if err != nil || (st.State != acd.Available && st.State != acd.Reserved) {
+				return nil, nil
+			}
+			return e.NotReady(now, agent, "disconnected")
+		}, func(ctx context.Context, t *tenant) error {
+			d.syncAgent(ctx, t, agent)
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			d.log().Warn("dispatch: phone lost", "agent_id", agent, "err", err)
+		}
+	}
+}
+
 // Answer is the agent taking the contact offered to them: the caller is
 // bridged to the agent's phone and the contact is connected.
 func (d *Dispatcher) Answer(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (*tsunagu.Contact, error) {

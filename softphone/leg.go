@@ -53,12 +53,23 @@ func (l *Leg) swap(c *connection) *connection {
 
 func (l *Leg) stateChanged(c *connection, st webrtc.ICEConnectionState) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.cur != c {
+		l.mu.Unlock()
 		return // a replaced connection closing
 	}
+	was := l.connected
 	l.connected = st == webrtc.ICEConnectionStateConnected || st == webrtc.ICEConnectionStateCompleted
+	l.mu.Unlock()
 	l.s.log.Info("softphone ice", "agent_id", string(l.agent), "state", st.String())
+	// "checking" after "connected" is an ICE restart, not a loss. OnLost is
+	// called outside l.mu: the server's lock is taken to start it.
+	lost := st == webrtc.ICEConnectionStateDisconnected || st == webrtc.ICEConnectionStateFailed || st == webrtc.ICEConnectionStateClosed
+	if was && lost && l.s.cfg.OnLost != nil && l.s.enter() {
+		go func() {
+			defer l.s.wg.Done()
+			l.s.cfg.OnLost(l.agent)
+		}()
+	}
 }
 
 // Connected reports whether the current connection's ICE is connected.

@@ -37,6 +37,10 @@ type Config struct {
 	// With one host candidate from the mux gathering takes milliseconds.
 	GatherTimeout time.Duration
 	Logger        *slog.Logger
+	// OnLost, when set, is told (on a goroutine of its own) that an agent's
+	// connected softphone went away: the tab closed or slept, the network
+	// dropped. Routing then stops offering calls to a phone that cannot ring.
+	OnLost func(agent tsunagu.AgentID)
 }
 
 // Server holds the agents' browser connections. Create it with New and

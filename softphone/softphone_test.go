@@ -301,3 +301,45 @@ func TestServer_Answer(t *testing.T) {
 		}
 	})
 }
+
+// TestServer_OnLost: when a connected browser goes away (here: it closes its
+// PeerConnection, as a closing tab does), the server says so, so that
+// routing stops offering calls to that agent.
+func TestServer_OnLost(t *testing.T) {
+	lost := make(chan tsunagu.AgentID, 1)
+	s, err := softphone.New(softphone.Config{Logger: slog.New(slog.DiscardHandler), OnLost: func(a tsunagu.AgentID) { lost <- a }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	b := newBrowser(t, 1)
+	answer, err := s.Answer(t.Context(), "a1", b.offer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.accept(t, answer)
+	waitConnected(t, b)
+	// The browser's audio reaching the server's leg means the server's
+	// side is connected too.
+	leg, _ := s.Leg("a1")
+	speakCtx, stop := context.WithCancel(t.Context())
+	b.speak(speakCtx)
+	readVoiced(t, leg, 1)
+	if !s.Connected("a1") {
+		t.Fatal("audio flows but the server does not call it connected")
+	}
+	stop()
+	b.wg.Wait()
+	b.pc.Close()
+	select {
+	case a := <-lost:
+		if a != "a1" {
+			t.Fatalf("lost %s", a)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not notice the browser leaving within 30 s")
+	}
+	if s.Connected("a1") {
+		t.Fatal("still connected after loss")
+	}
+}

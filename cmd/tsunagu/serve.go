@@ -98,12 +98,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err != nil {
 		return err
 	}
-	soft, err := softphone.New(softphone.Config{ListenAddr: netip.AddrPortFrom(mediaIP, uint16(cfg.WebRTCPort)), Logger: log})
+	disp := &dispatch.Dispatcher{Store: db, Log: log}
+	soft, err := softphone.New(softphone.Config{ListenAddr: netip.AddrPortFrom(mediaIP, uint16(cfg.WebRTCPort)), Logger: log,
+		OnLost: disp.PhoneLost})
 	if err != nil {
 		return fmt.Errorf("softphone: %w", err)
 	}
 	defer soft.Close(context.WithoutCancel(ctx))
-	disp := &dispatch.Dispatcher{Store: db, Log: log}
 	tel, err := telephony.New(telephony.Config{
 		Addr: sipListenAddr(cfg.SIP), MediaIP: mediaIP, RTPPortMin: cfg.RTPPortMin, RTPPortMax: cfg.RTPPortMax,
 		Store: db, Router: disp, Language: "ja", DrainTimeout: cfg.ShutdownTimeout.Duration, Logger: log,
