@@ -94,8 +94,52 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 		return err
 	}
 	for _, t := range ts {
+		if err := d.closeOrphans(ctx, t.ID); err != nil {
+			return err
+		}
 		if _, err := d.tenant(t.ID); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// closeOrphans ends the contacts a previous run left in the menu, the
+// queue, ringing or connected: their calls did not survive the restart
+// (single node: this process owned every call). Left open they would sit in
+// "waiting" and in every later report; closed with the reason, the numbers
+// stay true. Callers still waiting are counted as abandoned, calls that were
+// connected as ended by the system.
+func (d *Dispatcher) closeOrphans(ctx context.Context, tid tsunagu.TenantID) error {
+	now := d.now()
+	for _, state := range []tsunagu.ContactState{tsunagu.ContactArrived, tsunagu.ContactQueued, tsunagu.ContactOffered, tsunagu.ContactConnected} {
+		for {
+			cs, _, err := d.Store.ListContacts(ctx, tid, tsunagu.ContactFilter{State: state, Page: tsunagu.Page{Limit: tsunagu.MaxPageLimit}})
+			if err != nil {
+				return err
+			}
+			if len(cs) == 0 {
+				break
+			}
+			for _, c := range cs {
+				typ, payload := tsunagu.EventContactAbandoned, map[string]any{"reason": "restart"}
+				if c.QueuedAt != nil {
+					payload["wait_seconds"] = int(now.Sub(*c.QueuedAt).Seconds())
+				}
+				if state == tsunagu.ContactConnected {
+					typ, payload = tsunagu.EventContactEnded, map[string]any{"by": "system", "reason": "restart"}
+				}
+				if _, err := d.Store.UpdateContact(ctx, tid, c.ID, typ, payload, func(c *tsunagu.Contact) error {
+					c.State, c.EndedAt = tsunagu.ContactAbandoned, &now
+					if typ == tsunagu.EventContactEnded {
+						c.State = tsunagu.ContactEnded
+					}
+					return nil
+				}); err != nil {
+					return err
+				}
+			}
+			d.log().Warn("dispatch: closed contacts left open by the last run", "tenant_id", tid, "state", state, "count", len(cs))
 		}
 	}
 	return nil

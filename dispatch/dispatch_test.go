@@ -316,3 +316,38 @@ func TestDispatch_PhoneLost(t *testing.T) {
 		t.Fatalf("offered to %s", ev.AgentID)
 	}
 }
+
+// TestDispatch_ClosesOrphans: contacts a crashed run left waiting or
+// connected are closed at start, so they stop counting as waiting.
+func TestDispatch_ClosesOrphans(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "o.db"))
+	must(t, err)
+	defer db.Close()
+	must(t, db.CreateTenant(ctx, &tsunagu.Tenant{ID: "t", Name: "x"}))
+	must(t, db.CreateQueue(ctx, &tsunagu.Queue{TenantID: "t", ID: "q", Name: "q", SLPercent: 80, SLSeconds: 20}))
+	past := time.Now().Add(-time.Minute)
+	waiting := &tsunagu.Contact{TenantID: "t", Direction: tsunagu.Inbound, State: tsunagu.ContactQueued, QueueID: "q", ArrivedAt: past, QueuedAt: &past}
+	talking := &tsunagu.Contact{TenantID: "t", Direction: tsunagu.Inbound, State: tsunagu.ContactConnected, QueueID: "q", ArrivedAt: past, QueuedAt: &past, ConnectedAt: &past}
+	done := &tsunagu.Contact{TenantID: "t", Direction: tsunagu.Inbound, State: tsunagu.ContactWrapped, QueueID: "q", ArrivedAt: past}
+	for _, c := range []*tsunagu.Contact{waiting, talking, done} {
+		must(t, db.CreateContact(ctx, c))
+	}
+	d := &dispatch.Dispatcher{Store: db}
+	rctx, stop := context.WithCancel(ctx)
+	must(t, d.Start(rctx))
+	stop()
+	d.Wait()
+	for c, want := range map[*tsunagu.Contact]tsunagu.ContactState{waiting: tsunagu.ContactAbandoned, talking: tsunagu.ContactEnded, done: tsunagu.ContactWrapped} {
+		got, err := db.FindContact(ctx, "t", c.ID)
+		must(t, err)
+		if got.State != want {
+			t.Errorf("%s: %s, want %s", c.ID, got.State, want)
+		}
+	}
+	stats, err := db.QueueStats(ctx, "t", past.Add(-time.Hour), time.Now())
+	must(t, err)
+	if stats[0].Waiting != 0 || stats[0].AbandonedToday != 1 {
+		t.Fatalf("stats after restart = %+v", stats[0])
+	}
+}
