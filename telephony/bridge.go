@@ -11,10 +11,15 @@ import (
 // errNotQueued refuses Connect for a call still in the phone menu.
 var errNotQueued = tsunagu.Errorf(tsunagu.ECONFLICT, "The call is not waiting in a queue.")
 
-// request is Connect (leg set) or Hangup (leg nil), served by the call's
-// goroutine. reply is buffered so the call never waits for the requester.
+// errNotConnected refuses Hold and Resume before the call is connected.
+var errNotConnected = tsunagu.Errorf(tsunagu.ECONFLICT, "The call is not connected to an operator.")
+
+// request is Connect (leg set), Hold or Resume (hold set) or Hangup
+// (neither), served by the call's goroutine. reply is buffered so the call
+// never waits for the requester.
 type request struct {
 	leg   media.Leg
+	hold  *bool
 	reply chan error
 }
 
@@ -52,6 +57,23 @@ func (s *Server) Connect(ctx context.Context, id tsunagu.ContactID, leg media.Le
 // A call that has already ended, by either side, is ENOTFOUND.
 func (s *Server) Hangup(ctx context.Context, id tsunagu.ContactID) error {
 	return s.request(ctx, id, request{reply: make(chan error, 1)})
+}
+
+// Hold puts the connected caller of contact id on hold: the caller hears
+// the hold music, the operator hears nothing, and the audio leg stays
+// attached for Resume. Recording contact:held is the caller's job.
+// Errors: ENOTFOUND when no live call; ECONFLICT when not connected or
+// already on hold.
+func (s *Server) Hold(ctx context.Context, id tsunagu.ContactID) error {
+	on := true
+	return s.request(ctx, id, request{hold: &on, reply: make(chan error, 1)})
+}
+
+// Resume takes the caller of contact id off hold and bridges them with the
+// operator again. Errors as Hold's.
+func (s *Server) Resume(ctx context.Context, id tsunagu.ContactID) error {
+	off := false
+	return s.request(ctx, id, request{hold: &off, reply: make(chan error, 1)})
 }
 
 func (s *Server) request(ctx context.Context, id tsunagu.ContactID, r request) error {
@@ -107,43 +129,81 @@ func (s *Server) Stats(id tsunagu.ContactID) (CallStats, bool) {
 // caller hangs up, Hangup is called or the server ends the call. The
 // bridge's goroutine belongs to this one, which waits for it.
 func (c *call) bridged(ctx context.Context, r request) {
-	b := media.NewBridge(c.sess, r.leg)
-	c.bridge.Store(b)
-	bctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = b.Run(bctx) })
-	r.reply <- nil
-	c.log.Info("call connected")
-	finish := func() {
+	leg := r.leg
+	var (
+		b     *media.Bridge
+		stop  context.CancelFunc
+		wg    sync.WaitGroup
+		music *media.Playback
+	)
+	// join starts a bridge with the operator's leg (at Connect and Resume);
+	// part stops it and logs its counts (at Hold and at the end).
+	join := func() {
+		if music != nil {
+			c.sess.Stop(music)
+			music = nil
+		}
+		b = media.NewBridge(c.sess, leg)
+		c.bridge.Store(b)
+		var bctx context.Context
+		bctx, stop = context.WithCancel(ctx)
+		wg.Go(func() { _ = b.Run(bctx) })
+	}
+	part := func() {
+		if b == nil {
+			return
+		}
 		stop()
 		wg.Wait()
 		st := b.Stats()
 		c.log.Info("call bridge", "to_agent", st.ToLeg, "to_agent_voiced", st.ToLegVoiced,
 			"from_agent", st.FromLeg, "from_agent_voiced", st.FromLegVoiced, "dropped", st.Dropped)
+		b = nil
 	}
+	join()
+	r.reply <- nil
+	c.log.Info("call connected")
 	var hangup *request
 	for hangup == nil {
 		select {
 		case <-c.dialog.Context().Done():
-			finish()
+			part()
 			c.end(ctx, "caller")
 			c.ended(ctx)
 			return
 		case <-ctx.Done():
-			finish()
+			part()
 			c.hangup()
 			c.end(ctx, "system")
 			c.ended(ctx)
 			return
 		case q := <-c.ctl:
-			if q.leg != nil {
+			switch {
+			case q.leg != nil:
 				q.reply <- tsunagu.Errorf(tsunagu.ECONFLICT, "The call is already connected.")
-				continue
+			case q.hold != nil && *q.hold:
+				if b == nil {
+					q.reply <- tsunagu.Errorf(tsunagu.ECONFLICT, "The call is already on hold.")
+					continue
+				}
+				part()
+				music = c.sess.Play(media.Loop(media.HoldMusic()))
+				c.log.Info("call held")
+				q.reply <- nil
+			case q.hold != nil:
+				if b != nil {
+					q.reply <- tsunagu.Errorf(tsunagu.ECONFLICT, "The call is not on hold.")
+					continue
+				}
+				join()
+				c.log.Info("call resumed")
+				q.reply <- nil
+			default:
+				hangup = &q
 			}
-			hangup = &q
 		}
 	}
-	finish()
+	part()
 	c.hangup()
 	c.end(ctx, "agent")
 	c.ended(ctx)

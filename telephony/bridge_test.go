@@ -143,6 +143,21 @@ func TestServer_Connect(t *testing.T) {
 			t.Errorf("audio did not flow both ways: %+v, looped %d", st, looped)
 		}
 
+		// Hold and resume: the caller goes to the music and comes back to
+		// the operator; each is refused when it makes no sense.
+		if err := c.srv.Hold(ctx, id); err != nil {
+			t.Fatalf("hold: %v", err)
+		}
+		if err := c.srv.Hold(ctx, id); tsunagu.ErrorCode(err) != tsunagu.ECONFLICT {
+			t.Errorf("second Hold: %v, want conflict", err)
+		}
+		if err := c.srv.Resume(ctx, id); err != nil {
+			t.Fatalf("resume: %v", err)
+		}
+		if err := c.srv.Resume(ctx, id); tsunagu.ErrorCode(err) != tsunagu.ECONFLICT {
+			t.Errorf("second Resume: %v, want conflict", err)
+		}
+
 		if err := c.srv.Hangup(ctx, id); err != nil {
 			t.Fatal(err)
 		}
@@ -190,6 +205,9 @@ func TestServer_Connect(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Go(func() { sippErr, _ = sipp(t, c.srv, "uac_bridge_caller_bye.xml", dialled) })
 		id := c.until(t, tsunagu.EventContactQueued)[0].ContactID
+		if err := c.srv.Hold(t.Context(), id); tsunagu.ErrorCode(err) != tsunagu.ECONFLICT {
+			t.Errorf("Hold while queued: %v, want conflict", err)
+		}
 		if err := c.srv.Connect(t.Context(), id, leg); err != nil {
 			t.Fatal(err)
 		}

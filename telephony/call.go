@@ -251,20 +251,29 @@ func (c *call) run(ctx context.Context) {
 		return
 	}
 	c.sess.Play(media.Concat(c.s.prompts.source([]ivr.Prompt{ivr.PromptWait}), media.Loop(media.HoldMusic())))
-	select {
-	case <-c.dialog.Context().Done():
-		c.abandon(ctx)
-	case <-ctx.Done():
-		c.hangup()
-		c.end(ctx, "system")
-	case r := <-c.ctl:
-		if r.leg == nil {
+	for {
+		select {
+		case <-c.dialog.Context().Done():
+			c.abandon(ctx)
+			return
+		case <-ctx.Done():
 			c.hangup()
-			c.end(ctx, "agent")
-			r.reply <- nil
+			c.end(ctx, "system")
+			return
+		case r := <-c.ctl:
+			if r.hold != nil {
+				r.reply <- errNotConnected // hold is for a connected call
+				continue
+			}
+			if r.leg == nil {
+				c.hangup()
+				c.end(ctx, "agent")
+				r.reply <- nil
+				return
+			}
+			c.bridged(ctx, r)
 			return
 		}
-		c.bridged(ctx, r)
 	}
 }
 
@@ -318,6 +327,10 @@ func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsun
 			case <-ctx.Done():
 				return outcomeShutdown, "", "", request{}
 			case r := <-c.ctl:
+				if r.hold != nil {
+					r.reply <- errNotConnected
+					continue wait
+				}
 				if r.leg == nil {
 					return outcomeAgent, "", "", r
 				}
