@@ -37,6 +37,8 @@ const (
 	EventContactQueued     EventType = "contact:queued"            // {"queue_id"}
 	EventContactOffered    EventType = "contact:offered"           // {"agent_id"}
 	EventContactConnected  EventType = "contact:connected"         // {"agent_id"}
+	EventContactHeld       EventType = "contact:held"              // {}: the caller hears the hold music
+	EventContactResumed    EventType = "contact:resumed"           // {"held_seconds"}
 	EventContactAbandoned  EventType = "contact:abandoned"         // {"wait_seconds"}
 	EventContactEnded      EventType = "contact:ended"             // {"by"}
 	EventContactWrapped    EventType = "contact:wrapped"           // {"disposition_id","reason_id","thank_you"}

@@ -35,6 +35,8 @@ type Store interface {
 type Phone interface {
 	Connect(ctx context.Context, c *tsunagu.Contact) error
 	Hangup(ctx context.Context, id tsunagu.ContactID) error
+	Hold(ctx context.Context, id tsunagu.ContactID) error
+	Resume(ctx context.Context, id tsunagu.ContactID) error
 	Reachable(agent tsunagu.AgentID) bool
 }
 

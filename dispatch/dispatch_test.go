@@ -52,6 +52,9 @@ func (p *fakePhone) Hangup(ctx context.Context, id tsunagu.ContactID) error {
 	return err
 }
 
+func (p *fakePhone) Hold(ctx context.Context, id tsunagu.ContactID) error   { return nil }
+func (p *fakePhone) Resume(ctx context.Context, id tsunagu.ContactID) error { return nil }
+
 func (p *fakePhone) Reachable(a tsunagu.AgentID) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -180,6 +183,14 @@ func TestDispatch_CallLifecycle(t *testing.T) {
 	if s, _ := e.agentState(op); s != tsunagu.AgentOnContact {
 		t.Fatalf("agent %s on the call", s)
 	}
+	// Hold and resume while the agent looks something up.
+	if _, err := e.d.Hold(ctx, "t", c.ID, e.agents[1]); tsunagu.ErrorCode(err) != tsunagu.ECONFLICT {
+		t.Fatalf("another agent holding the call: %v", err)
+	}
+	_, err = e.d.Hold(ctx, "t", c.ID, op)
+	must(t, err)
+	_, err = e.d.Resume(ctx, "t", c.ID, op)
+	must(t, err)
 	// Wrap-up before the end is refused.
 	if _, err := e.d.Wrap(ctx, "t", c.ID, op, tsunagu.WrapUp{DispositionID: "resolved"}); tsunagu.ErrorCode(err) != tsunagu.ECONFLICT {
 		t.Fatalf("wrap-up while connected: %v", err)
@@ -209,7 +220,7 @@ func TestDispatch_CallLifecycle(t *testing.T) {
 		types = append(types, ev.Type)
 	}
 	want := []tsunagu.EventType{tsunagu.EventContactArrived, tsunagu.EventContactQueued, tsunagu.EventContactOffered,
-		tsunagu.EventContactConnected, tsunagu.EventContactEnded, tsunagu.EventContactWrapped}
+		tsunagu.EventContactConnected, tsunagu.EventContactHeld, tsunagu.EventContactResumed, tsunagu.EventContactEnded, tsunagu.EventContactWrapped}
 	if len(types) != len(want) {
 		t.Fatalf("events %v, want %v", types, want)
 	}

@@ -283,6 +283,50 @@ func (d *Dispatcher) Hangup(ctx context.Context, tid tsunagu.TenantID, id tsunag
 	return d.end(ctx, tid, id)
 }
 
+// Hold puts the agent's connected caller on hold (music) while the agent
+// searches or asks a leader; Resume brings them back. Both are recorded,
+// so hold time is visible on the contact and in reports.
+func (d *Dispatcher) Hold(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (*tsunagu.Contact, error) {
+	return d.hold(ctx, tid, id, agent, true)
+}
+
+// Resume takes the agent's caller off hold.
+func (d *Dispatcher) Resume(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (*tsunagu.Contact, error) {
+	return d.hold(ctx, tid, id, agent, false)
+}
+
+func (d *Dispatcher) hold(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID, on bool) (*tsunagu.Contact, error) {
+	c, err := d.Store.FindContact(ctx, tid, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.AgentID != agent || c.State != tsunagu.ContactConnected {
+		return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to you.", id)
+	}
+	if d.Phone != nil {
+		op := d.Phone.Resume
+		if on {
+			op = d.Phone.Hold
+		}
+		if err := op(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	typ, payload := tsunagu.EventContactHeld, map[string]any{}
+	if !on {
+		typ = tsunagu.EventContactResumed
+		if evs, err := d.Store.ContactEvents(ctx, tid, id); err == nil {
+			for i := len(evs) - 1; i >= 0; i-- {
+				if evs[i].Type == tsunagu.EventContactHeld {
+					payload["held_seconds"] = int(d.now().Sub(evs[i].Time).Seconds())
+					break
+				}
+			}
+		}
+	}
+	return d.Store.UpdateContact(ctx, tid, id, typ, payload, func(*tsunagu.Contact) error { return nil })
+}
+
 // validateWrapUp checks a wrap-up against the tenant's reasons and
 // dispositions.
 func validateWrapUp(ctx context.Context, w *tsunagu.WrapUp, s Store, tid tsunagu.TenantID) error {

@@ -16,6 +16,8 @@ type Dispatcher interface {
 	Decline(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) error
 	Hangup(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) error
 	Wrap(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID, w tsunagu.WrapUp) (*tsunagu.Contact, error)
+	Hold(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (*tsunagu.Contact, error)
+	Resume(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (*tsunagu.Contact, error)
 }
 
 // setState changes an agent's state through routing when it runs, else in
@@ -75,6 +77,31 @@ func (s *Server) hangupContact(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (s *Server) holdContact(w http.ResponseWriter, r *http.Request) error {
+	return s.holdOrResume(w, r, true)
+}
+
+func (s *Server) resumeContact(w http.ResponseWriter, r *http.Request) error {
+	return s.holdOrResume(w, r, false)
+}
+
+func (s *Server) holdOrResume(w http.ResponseWriter, r *http.Request, on bool) error {
+	agent, err := s.callAgent(r)
+	if err != nil {
+		return err
+	}
+	op := s.dispatch.Resume
+	if on {
+		op = s.dispatch.Hold
+	}
+	c, err := op(r.Context(), principal(r).TenantID, tsunagu.ContactID(r.PathValue("id")), agent)
+	if err != nil {
+		return err
+	}
+	c.Number = tsunagu.MaskPhone(c.Number)
+	return reply(w, http.StatusOK, c)
 }
 
 func (s *Server) wrapContact(w http.ResponseWriter, r *http.Request) error {

@@ -63,6 +63,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/contacts/{id}", agent, "Get a contact with its events", s.getContact},
 		{"POST", "/api/v1/contacts/{id}/answer", agent, "Answer the contact offered to you (connects the audio)", s.answerContact},
 		{"POST", "/api/v1/contacts/{id}/decline", agent, "Decline the contact offered to you; the caller keeps their place", s.declineContact},
+		{"POST", "/api/v1/contacts/{id}/hold", agent, "Put your connected caller on hold (they hear music)", s.holdContact},
+		{"POST", "/api/v1/contacts/{id}/resume", agent, "Take your caller off hold", s.resumeContact},
 		{"POST", "/api/v1/contacts/{id}/hangup", agent, "End your connected contact; you go to after-call work", s.hangupContact},
 		{"POST", "/api/v1/softphone/session", agent, "Connect the browser softphone: a WebRTC SDP offer in, the answer out", s.softphoneSession},
 		{"POST", "/api/v1/contacts/{id}/wrapup", agent, "Write the wrap-up of your ended contact; you are ready again", s.wrapContact},

@@ -108,7 +108,7 @@ func TestBrowser_Call(t *testing.T) {
 	for _, e := range detail.Events {
 		types = append(types, string(e.Type))
 	}
-	want := "contact:arrived contact:ivr_done contact:queued contact:offered contact:connected contact:ended contact:wrapped"
+	want := "contact:arrived contact:ivr_done contact:queued contact:offered contact:connected contact:held contact:resumed contact:ended contact:wrapped"
 	if got := strings.Join(types, " "); got != want {
 		t.Fatalf("events:\n got %s\nwant %s", got, want)
 	}

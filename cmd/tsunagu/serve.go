@@ -230,6 +230,12 @@ func (v voice) Connect(ctx context.Context, c *tsunagu.Contact) error {
 // Hangup ends the caller's leg; telephony records contact:ended.
 func (v voice) Hangup(ctx context.Context, id tsunagu.ContactID) error { return v.tel.Hangup(ctx, id) }
 
+// Hold plays the hold music to the caller; Resume bridges them back.
+func (v voice) Hold(ctx context.Context, id tsunagu.ContactID) error { return v.tel.Hold(ctx, id) }
+
+// Resume bridges the held caller with the operator again.
+func (v voice) Resume(ctx context.Context, id tsunagu.ContactID) error { return v.tel.Resume(ctx, id) }
+
 // Reachable reports whether the agent's softphone is connected.
 func (v voice) Reachable(agent tsunagu.AgentID) bool { return v.soft.Connected(agent) }
 

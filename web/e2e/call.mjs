@@ -49,6 +49,11 @@ try {
     const s = a && a.srcObject;
     return !!s && s.getAudioTracks().some((t) => t.readyState === 'live');
   });
+  // Hold while looking something up: the caller hears music, the desk a hold timer.
+  await page.getByRole('button', { name: '保留', exact: true }).click();
+  await page.getByTestId('hold').waitFor();
+  await page.getByRole('button', { name: '保留解除' }).click();
+  await page.getByTestId('hold').waitFor({ state: 'detached' });
   // Talk for a moment: the call timer passes 0:02.
   await page.locator('.timer', { hasText: /0:0[2-9]/ }).waitFor();
   if (shots) await page.screenshot({ path: join(shots, 'call-connected.png'), fullPage: true });

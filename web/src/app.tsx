@@ -220,6 +220,8 @@ function Call({ t, contactId, onDone, onMute }: { t: Strings; contactId: string;
   const [since, setSince] = useState(Date.now());
   const [now, setNow] = useState(Date.now());
   const [muted, setMuted] = useState(false);
+  const [heldSince, setHeldSince] = useState<number | null>(null);
+  const [holdNudge, setHoldNudge] = useState(60);
   const [refs, setRefs] = useState<{ reasons: Named[]; dispositions: Named[] }>({ reasons: [], dispositions: [] });
   const [form, setForm] = useState({ reason_id: '', disposition_id: '', notes: '', thank_you: false });
   const [error, setError] = useState('');
@@ -233,6 +235,13 @@ function Call({ t, contactId, onDone, onMute }: { t: Strings; contactId: string;
     });
     Promise.all([api<{ items: Named[] }>('GET', '/reasons'), api<{ items: Named[] }>('GET', '/dispositions')]).then(([r, d]) =>
       setRefs({ reasons: r.items, dispositions: d.items }),
+    );
+    // The queue says how long a hold may run before a callback should be offered.
+    api<{ items: { id: string; hold_callback_seconds: number }[] }>('GET', '/queues').then((r) =>
+      api<Contact>('GET', '/contacts/' + contactId).then((c) => {
+        const q = r.items.find((x) => x.id === c.queue_id);
+        if (q && q.hold_callback_seconds > 0) setHoldNudge(q.hold_callback_seconds);
+      }),
     );
     const tick = setInterval(() => setNow(Date.now()), 1000);
     // The caller hangs up, or the offer goes elsewhere: follow the contact.
@@ -264,7 +273,10 @@ function Call({ t, contactId, onDone, onMute }: { t: Strings; contactId: string;
       setSince(Date.now());
     });
   const decline = () => act(async () => (await api('POST', `/contacts/${contactId}/decline`), onDone()));
-  const hangup = () => act(async () => (await api('POST', `/contacts/${contactId}/hangup`), setPhase('wrapup')));
+  const hangup = () => act(async () => (await api('POST', `/contacts/${contactId}/hangup`), setHeldSince(null), setPhase('wrapup')));
+  const hold = () => act(async () => (await api('POST', `/contacts/${contactId}/hold`), setHeldSince(Date.now())));
+  const resume = () => act(async () => (await api('POST', `/contacts/${contactId}/resume`), setHeldSince(null)));
+  const heldSecs = heldSince === null ? 0 : Math.max(0, Math.round((now - heldSince) / 1000));
   const wrap = (e: Event) => {
     e.preventDefault();
     act(async () => (await api('POST', `/contacts/${contactId}/wrapup`, form), onDone()));
@@ -300,8 +312,15 @@ function Call({ t, contactId, onDone, onMute }: { t: Strings; contactId: string;
           <button onClick={decline}>{t.decline}</button>
         </div>
       )}
+      {phase === 'connected' && heldSince !== null && (
+        <p class={heldSecs >= holdNudge ? 'hold long' : 'hold'} role="status" data-testid="hold">
+          {t.onHold} {Math.floor(heldSecs / 60)}:{String(heldSecs % 60).padStart(2, '0')}
+          {heldSecs >= holdNudge && <strong> — {t.offerCallback}</strong>}
+        </p>
+      )}
       {phase === 'connected' && (
         <div class="buttons">
+          {heldSince === null ? <button onClick={hold}>{t.hold}</button> : <button class="ok" onClick={resume}>{t.resume}</button>}
           <button onClick={() => (onMute(!muted), setMuted(!muted))} aria-pressed={muted}>
             {muted ? t.unmute : t.mute}
           </button>
