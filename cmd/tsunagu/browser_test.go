@@ -34,8 +34,10 @@ func TestBrowser_Desk(t *testing.T) {
 
 // TestBrowser_Call is a whole call with real parts on both ends: sipp calls
 // the demo number and presses 2; op01 in Chromium (fake microphone, browser
-// softphone) is offered the call, answers, talks, hangs up — sipp must get
-// the BYE — and writes the wrap-up. The contact's events tell the story.
+// softphone) is offered the call, answers, puts the caller on hold, finds
+// the answer in the knowledge base and marks it, resumes, hangs up — sipp
+// must get the BYE — and writes the wrap-up. The contact's events tell the
+// story.
 func TestBrowser_Call(t *testing.T) {
 	chromium := browserTools(t)
 	sipp, err := exec.LookPath("sipp")
@@ -108,7 +110,7 @@ func TestBrowser_Call(t *testing.T) {
 	for _, e := range detail.Events {
 		types = append(types, string(e.Type))
 	}
-	want := "contact:arrived contact:ivr_done contact:queued contact:offered contact:connected contact:held contact:resumed contact:ended contact:wrapped"
+	want := "contact:arrived contact:ivr_done contact:queued contact:offered contact:connected contact:held article:solved contact:resumed contact:ended contact:wrapped"
 	if got := strings.Join(types, " "); got != want {
 		t.Fatalf("events:\n got %s\nwant %s", got, want)
 	}

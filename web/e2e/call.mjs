@@ -52,6 +52,12 @@ try {
   // Hold while looking something up: the caller hears music, the desk a hold timer.
   await page.getByRole('button', { name: '保留', exact: true }).click();
   await page.getByTestId('hold').waitFor();
+  // On hold, the answer from the knowledge base: search, open, mark it.
+  await page.locator('input[name=q]').fill('パスワード 忘れた');
+  await page.locator('[data-testid=kb-results] li .title').first().click();
+  await page.getByTestId('article').waitFor();
+  await page.getByRole('button', { name: 'これで解決' }).click();
+  await page.getByText('「これで解決」を記録しました').waitFor();
   await page.getByRole('button', { name: '保留解除' }).click();
   await page.getByTestId('hold').waitFor({ state: 'detached' });
   // Talk for a moment: the call timer passes 0:02.

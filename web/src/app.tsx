@@ -192,7 +192,7 @@ function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => void }) 
         </div>
       </section>
       <Lookup t={t} />
-      <Knowledge t={t} />
+      <Knowledge t={t} contactId={offer?.id} />
       <section class="card events" aria-label={t.events}>
         <h2>{t.events}</h2>
         <ol data-testid="events">
@@ -433,7 +433,7 @@ function Lookup({ t }: { t: Strings }) {
 // while the caller waits on hold. "/" focuses the search box from anywhere;
 // a result opens beside the list, where "solved with this" and "this article
 // is wrong" are one click each.
-function Knowledge({ t }: { t: Strings }) {
+function Knowledge({ t, contactId }: { t: Strings; contactId?: string }) {
   const [q, setQ] = useState('');
   const [results, setResults] = useState<SearchResult[] | null>(null);
   const [open, setOpen] = useState<Article | null>(null);
@@ -468,7 +468,8 @@ function Knowledge({ t }: { t: Strings }) {
   };
   const solved = async () => {
     if (!open) return;
-    const a = await api<Article>('POST', `/kb/articles/${encodeURIComponent(open.id)}/solved`, {});
+    // On a call, the contact records which article answered it.
+    const a = await api<Article>('POST', `/kb/articles/${encodeURIComponent(open.id)}/solved`, contactId ? { contact_id: contactId } : {});
     setOpen(a);
     setNote(t.solvedNoted);
   };
@@ -476,7 +477,7 @@ function Knowledge({ t }: { t: Strings }) {
     if (!open) return;
     const text = window.prompt(t.reportPrompt);
     if (!text) return;
-    await api('POST', '/kb/feedback', { kind: 'wrong', article_id: open.id, note: text, query: q });
+    await api('POST', '/kb/feedback', { kind: 'wrong', article_id: open.id, note: text, query: q, ...(contactId ? { contact_id: contactId } : {}) });
     setNote(t.reportNoted);
   };
   return (
