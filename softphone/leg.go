@@ -34,12 +34,15 @@ type Leg struct {
 	mu        sync.Mutex
 	cur       *connection
 	connected bool
+	// changed is closed and replaced whenever connected changes, so a
+	// waiter can wait for the event instead of polling.
+	changed chan struct{}
 }
 
 var _ media.Leg = (*Leg)(nil)
 
 func newLeg(s *Server, agent tsunagu.AgentID) *Leg {
-	return &Leg{s: s, agent: agent, in: make(chan []byte, 25), closed: make(chan struct{})}
+	return &Leg{s: s, agent: agent, in: make(chan []byte, 25), closed: make(chan struct{}), changed: make(chan struct{})}
 }
 
 // swap makes c the current connection and returns the previous one.
@@ -59,6 +62,10 @@ func (l *Leg) stateChanged(c *connection, st webrtc.ICEConnectionState) {
 	}
 	was := l.connected
 	l.connected = st == webrtc.ICEConnectionStateConnected || st == webrtc.ICEConnectionStateCompleted
+	if l.connected != was {
+		close(l.changed)
+		l.changed = make(chan struct{})
+	}
 	l.mu.Unlock()
 	l.s.log.Info("softphone ice", "agent_id", string(l.agent), "state", st.String())
 	// "checking" after "connected" is an ICE restart, not a loss. OnLost is
@@ -69,6 +76,23 @@ func (l *Leg) stateChanged(c *connection, st webrtc.ICEConnectionState) {
 			defer l.s.wg.Done()
 			l.s.cfg.OnLost(l.agent)
 		}()
+	}
+}
+
+// waitConnected blocks until the leg's connection is up or ctx ends.
+func (l *Leg) waitConnected(ctx context.Context) error {
+	for {
+		l.mu.Lock()
+		up, ch := l.connected, l.changed
+		l.mu.Unlock()
+		if up {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 

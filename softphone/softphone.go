@@ -254,6 +254,18 @@ func (s *Server) Connected(agent tsunagu.AgentID) bool {
 	return l != nil && l.Connected()
 }
 
+// WaitConnected blocks until the agent's softphone is connected (ICE) or
+// ctx ends: the browser's side can report connected a moment before ours.
+func (s *Server) WaitConnected(ctx context.Context, agent tsunagu.AgentID) error {
+	s.mu.Lock()
+	l := s.legs[agent]
+	s.mu.Unlock()
+	if l == nil {
+		return tsunagu.Errorf(tsunagu.ENOTFOUND, "Agent %s has no softphone.", agent)
+	}
+	return l.waitConnected(ctx)
+}
+
 // Drop closes the agent's connection and forgets the agent (logout). A
 // bridge reading its Leg sees media.ErrLegClosed.
 func (s *Server) Drop(agent tsunagu.AgentID) {

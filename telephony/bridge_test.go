@@ -79,6 +79,12 @@ func agentPhone(t *testing.T, want int64) (*softphone.Server, *browser) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the browser's ICE did not connect")
 	}
+	// The browser can see ICE connected a moment before the server does.
+	wctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := sp.WaitConnected(wctx, "a1"); err != nil {
+		t.Fatalf("the server's side did not connect: %v", err)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop) // runs before the browser's cleanup, which waits for speak
 	b.speak(ctx)
