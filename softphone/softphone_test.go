@@ -5,124 +5,19 @@ import (
 	"errors"
 	"log/slog"
 	"math"
-	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
-	pmedia "github.com/pion/webrtc/v4/pkg/media"
 
 	"tsunagu"
 	"tsunagu/media"
 	"tsunagu/softphone"
+	"tsunagu/softphone/softphonetest"
 )
-
-// browser is a pion PeerConnection playing the agent's browser: it offers
-// PCMU audio, speaks a tone and counts the voiced frames it hears.
-type browser struct {
-	pc     *webrtc.PeerConnection
-	track  *webrtc.TrackLocalStaticSample
-	voiced atomic.Int64
-	want   int64
-	heard  chan struct{} // closed when voiced reaches want
-	once   sync.Once
-	wg     sync.WaitGroup
-}
-
-func newBrowser(t *testing.T, want int64) *browser {
-	t.Helper()
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0,
-	}, webrtc.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	var se webrtc.SettingEngine
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &browser{pc: pc, want: want, heard: make(chan struct{})}
-	b.track, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, "mic", "browser")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTrack(b.track); err != nil {
-		t.Fatal(err)
-	}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
-			pkt, _, err := tr.ReadRTP()
-			if err != nil {
-				return
-			}
-			for _, v := range pkt.Payload {
-				if s := media.ULawToLinear(v); s > 512 || s < -512 {
-					if b.voiced.Add(1) >= b.want {
-						b.once.Do(func() { close(b.heard) })
-					}
-					break
-				}
-			}
-		}
-	})
-	t.Cleanup(func() { pc.Close(); b.wg.Wait() })
-	return b
-}
-
-// offer returns a complete offer (every candidate in it).
-func (b *browser) offer(t *testing.T) string {
-	t.Helper()
-	o, err := b.pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := webrtc.GatheringCompletePromise(b.pc)
-	if err := b.pc.SetLocalDescription(o); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-g:
-	case <-time.After(5 * time.Second):
-		t.Fatal("browser: gathering timed out")
-	}
-	return b.pc.LocalDescription().SDP
-}
-
-func (b *browser) accept(t *testing.T, answer string) {
-	t.Helper()
-	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// speak sends a 440 Hz tone in 20 ms frames until ctx ends.
-func (b *browser) speak(ctx context.Context) {
-	b.wg.Go(func() {
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		f := make([]byte, 160)
-		for n := 0; ; n++ {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			for i := range f {
-				f[i] = media.LinearToULaw(int16(8000 * math.Sin(2*math.Pi*440*float64(n*160+i)/8000)))
-			}
-			_ = b.track.WriteSample(pmedia.Sample{Data: f, Duration: 20 * time.Millisecond})
-		}
-	})
-}
 
 func newServer(t *testing.T) *softphone.Server {
 	t.Helper()
@@ -142,16 +37,16 @@ func newServer(t *testing.T) *softphone.Server {
 
 // waitConnected waits for ICE on the server side, by the browser's own
 // connection state event.
-func waitConnected(t *testing.T, b *browser) {
+func waitConnected(t *testing.T, b *softphonetest.Browser) {
 	t.Helper()
 	up := make(chan struct{})
 	var once sync.Once
-	b.pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+	b.PC.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
 		if st == webrtc.ICEConnectionStateConnected {
 			once.Do(func() { close(up) })
 		}
 	})
-	if b.pc.ICEConnectionState() == webrtc.ICEConnectionStateConnected {
+	if b.PC.ICEConnectionState() == webrtc.ICEConnectionStateConnected {
 		return
 	}
 	select {
@@ -184,9 +79,9 @@ func readVoiced(t *testing.T, leg media.Leg, n int) {
 func TestServer_Answer(t *testing.T) {
 	s := newServer(t)
 	ctx := t.Context()
-	b := newBrowser(t, 50)
+	b := softphonetest.NewBrowser(t, 50)
 	start := time.Now()
-	answer, err := s.Answer(ctx, "a1", b.offer(t))
+	answer, err := s.Answer(ctx, "a1", b.Offer(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +89,7 @@ func TestServer_Answer(t *testing.T) {
 	if !strings.Contains(answer, "PCMU/8000") || strings.Contains(answer, ".local") || !strings.Contains(answer, "127.0.0.1") {
 		t.Fatalf("answer:\n%s", answer)
 	}
-	b.accept(t, answer)
+	b.Accept(t, answer)
 	waitConnected(t, b)
 	leg, ok := s.Leg("a1")
 	if !ok {
@@ -206,7 +101,7 @@ func TestServer_Answer(t *testing.T) {
 
 	speakCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	b.speak(speakCtx)
+	b.Speak(speakCtx)
 	// Browser -> server.
 	readVoiced(t, leg, 50)
 	// Server -> browser: a tone through WriteFrame.
@@ -229,9 +124,9 @@ func TestServer_Answer(t *testing.T) {
 		}
 	})
 	select {
-	case <-b.heard:
+	case <-b.Heard:
 	case <-time.After(10 * time.Second):
-		t.Fatalf("browser heard %d voiced frames", b.voiced.Load())
+		t.Fatalf("browser heard %d voiced frames", b.Voiced.Load())
 	}
 	stopWrite()
 	wg.Wait()
@@ -240,12 +135,12 @@ func TestServer_Answer(t *testing.T) {
 	}
 
 	t.Run("ReconnectKeepsLeg", func(t *testing.T) {
-		b2 := newBrowser(t, 1)
-		answer, err := s.Answer(ctx, "a1", b2.offer(t))
+		b2 := softphonetest.NewBrowser(t, 1)
+		answer, err := s.Answer(ctx, "a1", b2.Offer(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b2.accept(t, answer)
+		b2.Accept(t, answer)
 		waitConnected(t, b2)
 		leg2, _ := s.Leg("a1")
 		if leg2 != leg {
@@ -253,7 +148,7 @@ func TestServer_Answer(t *testing.T) {
 		}
 		ctx2, stop2 := context.WithCancel(ctx)
 		t.Cleanup(stop2) // before b2's cleanup, which waits for speak
-		b2.speak(ctx2)
+		b2.Speak(ctx2)
 		// The same leg carries the new connection's audio: more voiced
 		// frames than the leg's 25-frame queue could hold from before.
 		readVoiced(t, leg, 60)
@@ -312,25 +207,25 @@ func TestServer_OnLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close(context.Background())
-	b := newBrowser(t, 1)
-	answer, err := s.Answer(t.Context(), "a1", b.offer(t))
+	b := softphonetest.NewBrowser(t, 1)
+	answer, err := s.Answer(t.Context(), "a1", b.Offer(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.accept(t, answer)
+	b.Accept(t, answer)
 	waitConnected(t, b)
 	// The browser's audio reaching the server's leg means the server's
 	// side is connected too.
 	leg, _ := s.Leg("a1")
 	speakCtx, stop := context.WithCancel(t.Context())
-	b.speak(speakCtx)
+	b.Speak(speakCtx)
 	readVoiced(t, leg, 1)
 	if !s.Connected("a1") {
 		t.Fatal("audio flows but the server does not call it connected")
 	}
 	stop()
-	b.wg.Wait()
-	b.pc.Close()
+	b.Wait()
+	b.PC.Close()
 	select {
 	case a := <-lost:
 		if a != "a1" {

@@ -3,21 +3,16 @@ package telephony_test
 import (
 	"context"
 	"log/slog"
-	"math"
-	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
-	pmedia "github.com/pion/webrtc/v4/pkg/media"
 
 	"tsunagu"
-	"tsunagu/media"
 	"tsunagu/softphone"
+	"tsunagu/softphone/softphonetest"
 	"tsunagu/telephony"
 )
 
@@ -48,7 +43,7 @@ func (r *router) Ended(_ context.Context, _ tsunagu.TenantID, id tsunagu.Contact
 
 // agentPhone starts a softphone server and a connected "browser" for
 // agent a1 that speaks until the test ends.
-func agentPhone(t *testing.T, want int64) (*softphone.Server, *browser) {
+func agentPhone(t *testing.T, want int64) (*softphone.Server, *softphonetest.Browser) {
 	t.Helper()
 	sp, err := softphone.New(softphone.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -61,19 +56,19 @@ func agentPhone(t *testing.T, want int64) (*softphone.Server, *browser) {
 			t.Error(err)
 		}
 	})
-	b := newBrowser(t, want)
+	b := softphonetest.NewBrowser(t, want)
 	up := make(chan struct{})
 	var once sync.Once
-	b.pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+	b.PC.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
 		if st == webrtc.ICEConnectionStateConnected {
 			once.Do(func() { close(up) })
 		}
 	})
-	answer, err := sp.Answer(t.Context(), "a1", b.offer(t))
+	answer, err := sp.Answer(t.Context(), "a1", b.Offer(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.accept(t, answer)
+	b.Accept(t, answer)
 	select {
 	case <-up:
 	case <-time.After(10 * time.Second):
@@ -87,7 +82,7 @@ func agentPhone(t *testing.T, want int64) (*softphone.Server, *browser) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop) // runs before the browser's cleanup, which waits for speak
-	b.speak(ctx)
+	b.Speak(ctx)
 	return sp, b
 }
 
@@ -128,10 +123,10 @@ func TestServer_Connect(t *testing.T) {
 		}
 		connected := time.Now()
 		select {
-		case <-b.heard:
+		case <-b.Heard:
 		case <-time.After(15 * time.Second):
 			st, _ := c.srv.Stats(id)
-			t.Fatalf("the browser heard %d voiced frames; call %+v", b.voiced.Load(), st)
+			t.Fatalf("the browser heard %d voiced frames; call %+v", b.Voiced.Load(), st)
 		}
 		heardIn := time.Since(connected)
 		st, ok := c.srv.Stats(id)
@@ -141,7 +136,7 @@ func TestServer_Connect(t *testing.T) {
 		looped := st.RTP.Looped - before.RTP.Looped
 		t.Logf("caller->agent: browser heard %d voiced frames (bridge: %d frames, %d voiced, %d dropped); "+
 			"agent->caller: bridge sent %d frames, %d voiced, sipp echoed %d of our packets; heard in %v",
-			b.voiced.Load(), st.Bridge.ToLeg, st.Bridge.ToLegVoiced, st.Bridge.Dropped,
+			b.Voiced.Load(), st.Bridge.ToLeg, st.Bridge.ToLegVoiced, st.Bridge.Dropped,
 			st.Bridge.FromLeg, st.Bridge.FromLegVoiced, looped, heardIn)
 		// The bridge counts a frame after WriteFrame returns, so it may
 		// trail the browser's count by a frame or two.
@@ -235,107 +230,6 @@ func TestServer_Connect(t *testing.T) {
 		}
 		if err := c.srv.Hangup(t.Context(), id); tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
 			t.Errorf("Hangup after the caller left: %v, want not_found", err)
-		}
-	})
-}
-
-type browser struct {
-	pc     *webrtc.PeerConnection
-	track  *webrtc.TrackLocalStaticSample
-	voiced atomic.Int64
-	want   int64
-	heard  chan struct{} // closed when voiced reaches want
-	once   sync.Once
-	wg     sync.WaitGroup
-}
-
-func newBrowser(t *testing.T, want int64) *browser {
-	t.Helper()
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0,
-	}, webrtc.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	var se webrtc.SettingEngine
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &browser{pc: pc, want: want, heard: make(chan struct{})}
-	b.track, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, "mic", "browser")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTrack(b.track); err != nil {
-		t.Fatal(err)
-	}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		for {
-			pkt, _, err := tr.ReadRTP()
-			if err != nil {
-				return
-			}
-			for _, v := range pkt.Payload {
-				if s := media.ULawToLinear(v); s > 512 || s < -512 {
-					if b.voiced.Add(1) >= b.want {
-						b.once.Do(func() { close(b.heard) })
-					}
-					break
-				}
-			}
-		}
-	})
-	t.Cleanup(func() { pc.Close(); b.wg.Wait() })
-	return b
-}
-
-// offer returns a complete offer (every candidate in it).
-func (b *browser) offer(t *testing.T) string {
-	t.Helper()
-	o, err := b.pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := webrtc.GatheringCompletePromise(b.pc)
-	if err := b.pc.SetLocalDescription(o); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-g:
-	case <-time.After(5 * time.Second):
-		t.Fatal("browser: gathering timed out")
-	}
-	return b.pc.LocalDescription().SDP
-}
-
-func (b *browser) accept(t *testing.T, answer string) {
-	t.Helper()
-	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// speak sends a 440 Hz tone in 20 ms frames until ctx ends.
-func (b *browser) speak(ctx context.Context) {
-	b.wg.Go(func() {
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		f := make([]byte, 160)
-		for n := 0; ; n++ {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			for i := range f {
-				f[i] = media.LinearToULaw(int16(8000 * math.Sin(2*math.Pi*440*float64(n*160+i)/8000)))
-			}
-			_ = b.track.WriteSample(pmedia.Sample{Data: f, Duration: 20 * time.Millisecond})
 		}
 	})
 }

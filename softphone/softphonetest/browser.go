@@ -1,0 +1,132 @@
+// Package softphonetest provides a stand-in for an operator's browser in
+// tests: a pion PeerConnection that offers PCMU audio like Chromium does,
+// speaks a tone and counts the voiced frames it hears. Tests of softphone
+// and telephony share it; production code never imports it.
+package softphonetest
+
+import (
+	"context"
+	"math"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+	pmedia "github.com/pion/webrtc/v4/pkg/media"
+
+	"tsunagu/media"
+)
+
+// Browser is the test's browser: PC is its PeerConnection, Voiced counts
+// the voiced frames it has heard, and Heard is closed once that count
+// reaches the number asked of NewBrowser.
+type Browser struct {
+	PC     *webrtc.PeerConnection
+	Voiced atomic.Int64
+	Heard  chan struct{}
+
+	track *webrtc.TrackLocalStaticSample
+	want  int64
+	once  sync.Once
+	wg    sync.WaitGroup
+}
+
+// NewBrowser returns a browser on loopback that closes Heard after want
+// voiced frames; the test's cleanup closes it.
+func NewBrowser(t testing.TB, want int64) *Browser {
+	t.Helper()
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	var se webrtc.SettingEngine
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &Browser{PC: pc, want: want, Heard: make(chan struct{})}
+	b.track, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, "mic", "browser")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(b.track); err != nil {
+		t.Fatal(err)
+	}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			pkt, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			for _, v := range pkt.Payload {
+				if s := media.ULawToLinear(v); s > 512 || s < -512 {
+					if b.Voiced.Add(1) >= b.want {
+						b.once.Do(func() { close(b.Heard) })
+					}
+					break
+				}
+			}
+		}
+	})
+	t.Cleanup(func() { pc.Close(); b.wg.Wait() })
+	return b
+}
+
+// Offer returns a complete offer (every candidate in it), as the desk sends.
+func (b *Browser) Offer(t testing.TB) string {
+	t.Helper()
+	o, err := b.PC.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := webrtc.GatheringCompletePromise(b.PC)
+	if err := b.PC.SetLocalDescription(o); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-g:
+	case <-time.After(5 * time.Second):
+		t.Fatal("browser: gathering timed out")
+	}
+	return b.PC.LocalDescription().SDP
+}
+
+// Accept applies the server's answer.
+func (b *Browser) Accept(t testing.TB, answer string) {
+	t.Helper()
+	if err := b.PC.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Speak sends a 440 Hz tone in 20 ms frames until ctx ends.
+func (b *Browser) Speak(ctx context.Context) {
+	b.wg.Go(func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		f := make([]byte, 160)
+		for n := 0; ; n++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			for i := range f {
+				f[i] = media.LinearToULaw(int16(8000 * math.Sin(2*math.Pi*440*float64(n*160+i)/8000)))
+			}
+			_ = b.track.WriteSample(pmedia.Sample{Data: f, Duration: 20 * time.Millisecond})
+		}
+	})
+}
+
+// Wait waits for Speak to stop (its ctx ended).
+func (b *Browser) Wait() { b.wg.Wait() }
