@@ -43,6 +43,11 @@ const (
 	EventContactEnded      EventType = "contact:ended"             // {"by"}
 	EventContactWrapped    EventType = "contact:wrapped"           // {"disposition_id","reason_id","thank_you"}
 	EventReferenceCreated  EventType = "reference:created"         // skills, teams, reasons, dispositions: {"kind","id"}
+	// Escalations carry the contact and the asking agent, so that agent's
+	// stream brings the leader's answer; Subject is the escalation's ID.
+	EventEscalationRequested EventType = "escalation:requested" // {"reason","urgency","note"}
+	EventEscalationApproved  EventType = "escalation:approved"  // {"note"}: an exception granted
+	EventEscalationDeclined  EventType = "escalation:declined"  // {"note"}
 )
 
 // Event is one entry of the durable event log. Seq is assigned by the store,

@@ -162,6 +162,7 @@ type Store interface {
 	TrunkStore
 	ArticleStore
 	KnowledgeStore
+	EscalationStore
 	EventLog
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -83,6 +83,11 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/kb/synonyms", supervisor, "The tenant's synonym dictionary", s.getSynonyms},
 		{"PUT", "/api/v1/kb/synonyms", admin, "Replace the tenant's synonym dictionary (checked line by line)", s.setSynonyms},
 
+		{"POST", "/api/v1/escalations", agent, "Ask the leader for an exception about your live call (エスカレ)", s.createEscalation},
+		{"GET", "/api/v1/escalations", supervisor, "The escalation inbox (?status=pending, the default) or exceptions granted (?status=approved|declined|cancelled|all)", s.listEscalations},
+		{"POST", "/api/v1/escalations/{id}/approve", supervisor, "Approve a pending escalation, with a note for the operator", s.approveEscalation},
+		{"POST", "/api/v1/escalations/{id}/decline", supervisor, "Decline a pending escalation, with a note for the operator", s.declineEscalation},
+
 		{"GET", "/api/v1/events", agent, "The event stream: a WebSocket (resumable with ?since=SEQ), or one JSON page without Upgrade", s.events},
 		{"GET", "/api/v1/openapi.json", public, "This API's OpenAPI 3.1 document", s.openapi},
 	}

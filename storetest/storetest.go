@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Trunk", func(t *testing.T) { testTrunk(t, open(t)) })
 	t.Run("Article", func(t *testing.T) { testArticle(t, open(t)) })
 	t.Run("Knowledge", func(t *testing.T) { testKnowledge(t, open(t)) })
+	t.Run("Escalation", func(t *testing.T) { testEscalation(t, open(t)) })
 	t.Run("TenantIsolation", func(t *testing.T) { testIsolation(t, open(t)) })
 	t.Run("EventLog", func(t *testing.T) { testEventLog(t, open(t)) })
 }

@@ -322,7 +322,7 @@ func TestCLI_UserBackupMigrate(t *testing.T) {
 		code := run(ctx, args, strings.NewReader(stdin), &out, &errb)
 		return code, out.String(), errb.String()
 	}
-	if code, out, _ := runCmd("", "migrate", "--data", data); code != 0 || !strings.Contains(out, "schema version 2") {
+	if code, out, _ := runCmd("", "migrate", "--data", data); code != 0 || !strings.Contains(out, "schema version 3") {
 		t.Fatalf("migrate: %d %s", code, out)
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(data, "tsunagu.db"))

@@ -114,7 +114,35 @@ export interface TsunaguEvent {
   time: string;
   agent_id?: string;
   contact_id?: string;
+  subject?: string;
   payload: Record<string, unknown>;
+}
+
+export type Urgency = 'low' | 'normal' | 'high';
+
+// Escalation is an operator's question to the leader about a live call (エスカレ).
+export interface Escalation {
+  id: string;
+  contact_id: string;
+  agent_id: string;
+  reason: string;
+  urgency: Urgency;
+  note: string;
+  status: 'pending' | 'approved' | 'declined' | 'cancelled';
+  decided_by?: string;
+  decision_note?: string;
+  created_at: string;
+  decided_at?: string;
+}
+
+// EscalationView is an escalation as the leader's inbox shows it.
+export interface EscalationView extends Escalation {
+  agent_name: string;
+  decided_by_name?: string;
+  customer_name?: string;
+  contact_state?: string;
+  call_started_at?: string;
+  queue_id?: string;
 }
 
 // followEvents keeps a WebSocket on the event stream, reconnecting with

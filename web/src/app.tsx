@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, followEvents, setCSRF } from './api';
+import { AskLeader, EscalationInbox } from './escalation';
 import { Softphone } from './softphone';
 import type { PhoneState } from './softphone';
 import type { Article, Contact, Customer, Me, Named, QueueStats, SearchResult, TsunaguEvent } from './api';
@@ -106,6 +107,7 @@ function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => void }) 
   const [phone, setPhone] = useState<PhoneState>('off');
   const [offer, setOffer] = useState<{ id: string; seq: number } | null>(null);
   const [stateError, setStateError] = useState('');
+  const [escTick, setEscTick] = useState(0);
   const softphone = useRef<Softphone | null>(null);
   const refresh = () => api<{ items: QueueStats[] }>('GET', '/queues/stats').then((r) => setStats(r.items));
   const myAgent = me.agent?.id;
@@ -119,6 +121,7 @@ function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => void }) 
       (e) => {
         setEvents((prev) => [e, ...prev].slice(0, 12));
         if (e.type.startsWith('contact:') || e.type === 'agent:state_changed') refresh();
+        if (e.type.startsWith('escalation:')) setEscTick((n) => n + 1);
         if (e.type === 'contact:offered' && e.agent_id === myAgent && e.contact_id) setOffer({ id: e.contact_id, seq: e.seq });
         if (e.type === 'agent:state_changed' && e.agent_id === myAgent) {
           const p = e.payload as { to: string; reason?: string };
@@ -175,6 +178,7 @@ function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => void }) 
       {me.agent && offer && (
         <Call key={offer.seq} t={t} contactId={offer.id} onDone={() => setOffer(null)} onMute={(m) => softphone.current?.mute(m)} />
       )}
+      {me.user.role !== 'agent' && <EscalationInbox t={t} tick={escTick} />}
       <section class="card queues" aria-label={t.queues}>
         <h2>
           {t.queues} <span class={live ? 'live on' : 'live'}>● {t.live}</span>
@@ -225,6 +229,7 @@ function Call({ t, contactId, onDone, onMute }: { t: Strings; contactId: string;
   const [refs, setRefs] = useState<{ reasons: Named[]; dispositions: Named[] }>({ reasons: [], dispositions: [] });
   const [form, setForm] = useState({ reason_id: '', disposition_id: '', notes: '', thank_you: false });
   const [error, setError] = useState('');
+  const [escEvents, setEscEvents] = useState<TsunaguEvent[]>([]);
   useEffect(() => {
     api<Contact>('GET', '/contacts/' + contactId).then(async (c) => {
       setContact(c);
@@ -249,6 +254,7 @@ function Call({ t, contactId, onDone, onMute }: { t: Strings; contactId: string;
       (e) => {
         if (e.contact_id !== contactId) return;
         if (e.type === 'contact:ended') setPhase('wrapup');
+        if (e.type.startsWith('escalation:')) setEscEvents((prev) => [...prev, e]);
         if (e.type === 'contact:abandoned' || (e.type === 'contact:queued' && e.payload.requeued)) onDone();
       },
       () => undefined,
@@ -329,6 +335,7 @@ function Call({ t, contactId, onDone, onMute }: { t: Strings; contactId: string;
           </button>
         </div>
       )}
+      {phase === 'connected' && <AskLeader t={t} contactId={contactId} events={escEvents} />}
       {phase === 'wrapup' && (
         <form class="wrapup" onSubmit={wrap}>
           <label>
