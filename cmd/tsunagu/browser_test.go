@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,16 +19,12 @@ import (
 func TestBrowser_Desk(t *testing.T) {
 	chromium := browserTools(t)
 	s := startServe(t, "--data", t.TempDir(), "--demo")
-	shots := os.Getenv("TSUNAGU_SCREENSHOTS") // set to keep screenshots, e.g. for the README
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "../../web/e2e/desk.mjs", s.url, shots)
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("desk e2e failed: %v\n%s", err, out)
-	}
-	t.Logf("%s", out)
+	// TSUNAGU_SCREENSHOTS=DIR keeps the screenshots, e.g. for the README.
+	browser := startBrowser(t, ctx, chromium, "desk.mjs", s.url)
+	t.Log(browser.waitLine("desk e2e: ok"))
+	browser.wait()
 }
 
 // TestBrowser_Call is a whole call with real parts on both ends: sipp calls
@@ -41,55 +35,18 @@ func TestBrowser_Desk(t *testing.T) {
 // story.
 func TestBrowser_Call(t *testing.T) {
 	chromium := browserTools(t)
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("sipp is missing (scripts/test installs sip-tester)")
-		}
-		t.Skip("sipp missing")
-	}
+	sipp := needSipp(t)
 	s := startServe(t, "--data", t.TempDir(), "--demo")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	browser := exec.CommandContext(ctx, "node", "../../web/e2e/call.mjs", s.url, os.Getenv("TSUNAGU_SCREENSHOTS"))
-	browser.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := browser.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	browser.Stderr = &stderr
-	if err := browser.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(out)
-	waitLine := func(want string) {
-		t.Helper()
-		for lines.Scan() {
-			if strings.TrimSpace(lines.Text()) == want {
-				return
-			}
-		}
-		browser.Wait()
-		t.Fatalf("the browser never printed %s:\n%s", want, stderr.String())
-	}
-	waitLine("READY")
-
-	dir := t.TempDir()
-	if err := os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap")); err != nil {
-		t.Fatal(err)
-	}
-	scenario, _ := filepath.Abs("../../telephony/testdata/uac_bridge_agent_bye.xml")
-	call := exec.CommandContext(ctx, sipp, "-sf", scenario, "-s", demoNumber, "-i", "127.0.0.1", "-p", "0", "-mp", freeUDPPort(t),
-		"-rtp_echo", "-nostdin", "-m", "1", "-timeout", "90s", "-timeout_error", sipAddrFromOutput(t, s.out.String()))
-	call.Dir = dir
+	browser := startBrowser(t, ctx, chromium, "call.mjs", s.url)
+	browser.waitLine("READY")
+	call := sippCall(t, ctx, sipp, "uac_bridge_agent_bye.xml", sipAddrFromOutput(t, s.out.String()), "-rtp_echo")
 	if out, err := call.CombinedOutput(); err != nil {
-		t.Fatalf("sipp (the caller must get the operator's BYE): %v\n%s\nbrowser:\n%s", err, out, stderr.String())
+		t.Fatalf("sipp (the caller must get the operator's BYE): %v\n%s\nbrowser:\n%s", err, out, browser.stderr.String())
 	}
-	waitLine("DONE")
-	if err := browser.Wait(); err != nil {
-		t.Fatalf("browser: %v\n%s", err, stderr.String())
-	}
+	browser.waitLine("DONE")
+	browser.wait()
 
 	sv := login(t, s.url, "sv01", demoPassword)
 	var contacts struct{ Items []tsunagu.Contact }
@@ -146,64 +103,26 @@ func browserTools(t *testing.T) string {
 // "Escalation"). The contact's events then show the approved exception.
 func TestBrowser_Escalation(t *testing.T) {
 	chromium := browserTools(t)
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("sipp is missing (scripts/test installs sip-tester)")
-		}
-		t.Skip("sipp missing")
-	}
+	sipp := needSipp(t)
 	s := startServe(t, "--data", t.TempDir(), "--demo")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	browser := exec.CommandContext(ctx, "node", "../../web/e2e/escalation.mjs", s.url, os.Getenv("TSUNAGU_SCREENSHOTS"))
-	browser.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := browser.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	browser.Stderr = &stderr
-	if err := browser.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(out)
-	waitLine := func(prefix string) string {
-		t.Helper()
-		for lines.Scan() {
-			if l := strings.TrimSpace(lines.Text()); strings.HasPrefix(l, prefix) {
-				return l
-			}
-		}
-		browser.Wait()
-		t.Fatalf("the browser never printed %s:\n%s", prefix, stderr.String())
-		return ""
-	}
-	waitLine("READY")
-
+	browser := startBrowser(t, ctx, chromium, "escalation.mjs", s.url)
+	browser.waitLine("READY")
 	// The caller stays on the line until the operator's BYE, so sipp runs
 	// beside the browser and is waited for after it.
-	dir := t.TempDir()
-	if err := os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap")); err != nil {
-		t.Fatal(err)
-	}
-	scenario, _ := filepath.Abs("../../telephony/testdata/uac_bridge_agent_bye.xml")
-	call := exec.CommandContext(ctx, sipp, "-sf", scenario, "-s", demoNumber, "-i", "127.0.0.1", "-p", "0", "-mp", freeUDPPort(t),
-		"-rtp_echo", "-nostdin", "-m", "1", "-timeout", "90s", "-timeout_error", sipAddrFromOutput(t, s.out.String()))
-	call.Dir = dir
+	call := sippCall(t, ctx, sipp, "uac_bridge_agent_bye.xml", sipAddrFromOutput(t, s.out.String()), "-rtp_echo")
 	var sippOut strings.Builder
 	call.Stdout, call.Stderr = &sippOut, &sippOut
 	if err := call.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Log(waitLine("LATENCY"))
-	waitLine("DONE")
+	t.Log(browser.waitLine("LATENCY"))
+	browser.waitLine("DONE")
 	if err := call.Wait(); err != nil {
-		t.Fatalf("sipp (the caller must get the operator's BYE): %v\n%s\nbrowser:\n%s", err, sippOut.String(), stderr.String())
+		t.Fatalf("sipp (the caller must get the operator's BYE): %v\n%s\nbrowser:\n%s", err, sippOut.String(), browser.stderr.String())
 	}
-	if err := browser.Wait(); err != nil {
-		t.Fatalf("browser: %v\n%s", err, stderr.String())
-	}
+	browser.wait()
 
 	sv := login(t, s.url, "sv01", demoPassword)
 	var granted struct{ Items []httpapi.EscalationView }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,25 +16,11 @@ import (
 // and hangs up. A supervisor then sees the contact, linked to the customer
 // found by caller ID, and the queue's figures.
 func TestServe_SippCall(t *testing.T) {
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("sipp is missing (scripts/test installs sip-tester)")
-		}
-		t.Skip("sipp missing; scripts/test installs sip-tester")
-	}
+	sipp := needSipp(t)
 	s := startServe(t, "--data", t.TempDir(), "--demo")
-	sipAddr := sipAddrFromOutput(t, s.out.String())
-	dir := t.TempDir()
-	if err := os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap")); err != nil {
-		t.Fatal(err)
-	}
-	scenario, _ := filepath.Abs("../../telephony/testdata/uac_dtmf2.xml")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sipp, "-sf", scenario, "-s", demoNumber, "-i", "127.0.0.1", "-p", "0", "-mp", freeUDPPort(t),
-		"-nostdin", "-m", "1", "-timeout", "30s", "-timeout_error", sipAddr)
-	cmd.Dir = dir
+	cmd := sippCall(t, ctx, sipp, "uac_dtmf2.xml", sipAddrFromOutput(t, s.out.String()))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("sipp: %v\n%s", err, out)
 	}
