@@ -52,8 +52,10 @@ var stopVerbs = map[string]bool{
 	"くださる": true, "ござる": true, "いただく": true, "れる": true, "られる": true, "せる": true,
 }
 
-// isStop reports whether a token with these parts of speech carries no topic.
-func isStop(pos []string, base string) bool {
+// IsStop reports whether a token with these IPA parts of speech and base
+// form carries no topic (particles, auxiliaries, symbols, light verbs …).
+// Exported so that comparisons with other engines use the very same rule.
+func IsStop(pos []string, base string) bool {
 	if len(pos) == 0 {
 		return true
 	}
@@ -103,7 +105,7 @@ func morphs(normalized string) []morph {
 		if !ok || base == "*" || base == "" {
 			base = t.Surface
 		}
-		if !isStop(pos, base) {
+		if !IsStop(pos, base) {
 			m.word = cleanWord(Fold(base))
 			if utf8.RuneCountInString(m.word) > 40 {
 				m.word = "" // pasted garbage, not a word anyone searches for

@@ -179,3 +179,19 @@ func genVocabulary(r *rand.Rand) []string {
 	r.Shuffle(len(vocab), func(i, j int) { vocab[i], vocab[j] = vocab[j], vocab[i] })
 	return vocab
 }
+
+// BenchCorpus returns n articles for benchmarks: Generate(n-100, 1) with the
+// demo articles spread evenly among them, so that no demo article gains from
+// its position (bounded queries prefer the most recently indexed matches) and
+// recall of the demo answers among n is comparable across engines.
+func BenchCorpus(n int) []Article {
+	demo := Demo()
+	gen := Generate(n-len(demo), 1)
+	out := make([]Article, 0, n)
+	step := len(gen) / len(demo)
+	for i, a := range demo {
+		out = append(out, gen[i*step:(i+1)*step]...)
+		out = append(out, a)
+	}
+	return append(out, gen[len(demo)*step:]...)
+}

@@ -436,21 +436,6 @@ func kbBenchSize(b *testing.B) int {
 	return 100_000
 }
 
-// kbBenchCorpus returns n articles: generated ones with the demo articles
-// spread evenly among them, so that no demo article gets an advantage from
-// its position (bounded queries prefer the most recently indexed matches).
-func kbBenchCorpus(n int) []kb.Article {
-	demo := kb.Demo()
-	gen := kb.Generate(n-len(demo), 1)
-	out := make([]kb.Article, 0, n)
-	step := len(gen) / len(demo)
-	for i, a := range demo {
-		out = append(out, gen[i*step:(i+1)*step]...)
-		out = append(out, a)
-	}
-	return append(out, gen[len(demo)*step:]...)
-}
-
 // kbPeakRSS returns the process's peak resident set in MB (Linux), or 0.
 func kbPeakRSS() float64 {
 	data, err := os.ReadFile("/proc/self/status")
@@ -490,7 +475,7 @@ func kbPercentiles(b *testing.B, lat []time.Duration) {
 func BenchmarkKBIndex(b *testing.B) {
 	ctx := context.Background()
 	n := kbBenchSize(b)
-	articles := kbBenchCorpus(n)
+	articles := kb.BenchCorpus(n)
 	kb.Warm()
 	path := filepath.Join(b.TempDir(), "kb-index.db")
 	x, err := OpenKBIndex(ctx, path)

@@ -101,7 +101,7 @@ func (k *kagomeTokenizer) Tokenize(in []byte) analysis.TokenStream {
 		if !ok || base == "*" || base == "" {
 			base = t.Surface
 		}
-		if isStop(t.POS(), base) {
+		if kb.IsStop(t.POS(), base) {
 			continue
 		}
 		out = append(out, &analysis.Token{
@@ -113,34 +113,6 @@ func (k *kagomeTokenizer) Tokenize(in []byte) analysis.TokenStream {
 		})
 	}
 	return out
-}
-
-// stopVerbs and isStop are the stop rule of kb/analyze.go, copied (they are
-// unexported there): particles, auxiliaries, symbols … and light verbs.
-var stopVerbs = map[string]bool{
-	"する": true, "ある": true, "いる": true, "なる": true, "おる": true, "いう": true,
-	"くださる": true, "ござる": true, "いただく": true, "れる": true, "られる": true, "せる": true,
-}
-
-func isStop(pos []string, base string) bool {
-	if len(pos) == 0 {
-		return true
-	}
-	sub := ""
-	if len(pos) > 1 {
-		sub = pos[1]
-	}
-	switch pos[0] {
-	case "助詞", "助動詞", "記号", "フィラー", "接続詞", "連体詞", "感動詞", "接頭詞", "その他":
-		return true
-	case "名詞":
-		return sub == "非自立" || sub == "代名詞"
-	case "動詞":
-		return sub == "非自立" || stopVerbs[base]
-	case "形容詞":
-		return sub == "非自立"
-	}
-	return false
 }
 
 // foldFilter applies kb.Fold and keeps only letters and digits; a token left
@@ -426,21 +398,6 @@ func benchSize(b *testing.B) int {
 	return 100_000
 }
 
-// benchCorpus is sqlite's kbBenchCorpus, copied (it is unexported in a test
-// file there): kb.Generate(n-100, 1) with the demo articles spread evenly
-// among them, so recall among n is comparable with BenchmarkKBIndex's.
-func benchCorpus(n int) []kb.Article {
-	demo := kb.Demo()
-	gen := kb.Generate(n-len(demo), 1)
-	out := make([]kb.Article, 0, n)
-	step := len(gen) / len(demo)
-	for i, a := range demo {
-		out = append(out, gen[i*step:(i+1)*step]...)
-		out = append(out, a)
-	}
-	return append(out, gen[len(demo)*step:]...)
-}
-
 // peakRSS returns the process's peak resident set in MB (Linux), or 0.
 func peakRSS() float64 {
 	data, err := os.ReadFile("/proc/self/status")
@@ -480,7 +437,7 @@ func percentiles(b *testing.B, lat []time.Duration) {
 // Our own index on the same corpus is BenchmarkKBIndex in ./sqlite.
 func BenchmarkBleve100k(b *testing.B) {
 	ctx := context.Background()
-	articles := benchCorpus(benchSize(b))
+	articles := kb.BenchCorpus(benchSize(b))
 	cases := readEval(b)
 	outer := b // owns the index directory: sub-benchmarks run more than once
 	var idx bleve.Index
@@ -533,7 +490,7 @@ func BenchmarkBleve100k(b *testing.B) {
 //	go test ./kb/blevebench/ -run '^$' -bench 100k -benchtime 2000x -count 3
 func BenchmarkOurs100k(b *testing.B) {
 	ctx := context.Background()
-	articles := benchCorpus(benchSize(b))
+	articles := kb.BenchCorpus(benchSize(b))
 	cases := readEval(b)
 	kb.Warm()
 	x, rate := openOurs(b, b.TempDir(), articles)
