@@ -1,0 +1,131 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, followEvents } from './api';
+import type { Me, QueueStats, TsunaguEvent } from './api';
+import { Call } from './call';
+import { EscalationInbox } from './escalation';
+import type { Strings } from './i18n';
+import { Knowledge, Lookup } from './knowledge';
+import { Softphone } from './softphone';
+import type { PhoneState } from './softphone';
+
+// stateLabel names an agent state (and its not-ready reason) for the status bar.
+const stateLabel = (t: Strings, state: string, reason?: string) => {
+  const m: Record<string, string> = {
+    available: t.available, not_ready: t.notReady, offline: t.offline, on_contact: t.onContact, reserved: t.reserved, after_call_work: t.acw,
+  };
+  const r: Record<string, string> = {
+    break: t.break, lunch: t.lunch, training: t.training, meeting: t.meeting, recovery: t.recovery, missed: t.missed, other: t.other,
+  };
+  return (m[state] || state) + (reason ? `(${r[reason] || reason})` : '');
+};
+
+export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => void }) {
+  const [stats, setStats] = useState<QueueStats[]>([]);
+  const [events, setEvents] = useState<TsunaguEvent[]>([]);
+  const [live, setLive] = useState(false);
+  const [phone, setPhone] = useState<PhoneState>('off');
+  const [offer, setOffer] = useState<{ id: string; seq: number } | null>(null);
+  const [stateError, setStateError] = useState('');
+  const [escTick, setEscTick] = useState(0);
+  const softphone = useRef<Softphone | null>(null);
+  const refresh = () => api<{ items: QueueStats[] }>('GET', '/queues/stats').then((r) => setStats(r.items));
+  const myAgent = me.agent?.id;
+  useEffect(() => {
+    refresh();
+    if (myAgent) {
+      softphone.current = new Softphone(setPhone);
+      softphone.current.start();
+    }
+    const stop = followEvents(
+      (e) => {
+        setEvents((prev) => [e, ...prev].slice(0, 12));
+        if (e.type.startsWith('contact:') || e.type === 'agent:state_changed') refresh();
+        if (e.type.startsWith('escalation:')) setEscTick((n) => n + 1);
+        if (e.type === 'contact:offered' && e.agent_id === myAgent && e.contact_id) setOffer({ id: e.contact_id, seq: e.seq });
+        if (e.type === 'agent:state_changed' && e.agent_id === myAgent) {
+          const p = e.payload as { to: string; reason?: string };
+          setMe({ ...me, agent: { ...me.agent!, state: p.to, state_reason: p.reason, state_since: e.time } });
+        }
+      },
+      setLive,
+    );
+    return () => {
+      stop();
+      softphone.current?.stop();
+    };
+  }, []);
+  const setState = async (state: string, reason?: string) => {
+    setStateError('');
+    try {
+      const agent = await api<Me['agent']>('PUT', '/me/state', reason ? { state, reason } : { state });
+      setMe({ ...me, agent });
+    } catch (err) {
+      setStateError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  return (
+    <main class="desk">
+      {me.agent && (
+        <section class="card status" aria-label={t.state}>
+          <div>
+            <div class="state" data-testid="state" data-state={me.agent.state}>
+              {stateLabel(t, me.agent.state, me.agent.state_reason)}
+            </div>
+            <div class={'phone ' + phone} data-testid="phone" data-phone={phone}>
+              {t.phone[phone]}
+            </div>
+            {stateError && (
+              <p class="error" role="alert">
+                {stateError}
+              </p>
+            )}
+          </div>
+          <div class="buttons">
+            <button
+              class="ok"
+              onClick={() => setState('available')}
+              disabled={['available', 'reserved', 'on_contact', 'after_call_work'].includes(me.agent.state)}
+            >
+              {t.available}
+            </button>
+            <button onClick={() => setState('not_ready', 'break')}>{t.break}</button>
+            <button onClick={() => setState('not_ready', 'lunch')}>{t.lunch}</button>
+            <button onClick={() => setState('offline')}>{t.offline}</button>
+          </div>
+        </section>
+      )}
+      {me.agent && offer && (
+        <Call key={offer.seq} t={t} contactId={offer.id} onDone={() => setOffer(null)} onMute={(m) => softphone.current?.mute(m)} />
+      )}
+      {me.user.role !== 'agent' && <EscalationInbox t={t} tick={escTick} />}
+      <section class="card queues" aria-label={t.queues}>
+        <h2>
+          {t.queues} <span class={live ? 'live on' : 'live'}>● {t.live}</span>
+        </h2>
+        <div class="tiles">
+          {stats.map((q) => (
+            <div class="tile" key={q.queue_id} data-testid={`queue-${q.queue_id}`}>
+              <div class="name">{q.name}</div>
+              <div class="big">{q.waiting}</div>
+              <div class="small">
+                {t.waiting} · {t.longest} {q.longest_wait_seconds}s · {t.sl} {q.service_level === null ? '—' : Math.round(q.service_level * 100) + '%'}
+              </div>
+            </div>
+          ))}
+        </div>
+      </section>
+      <Lookup t={t} />
+      <Knowledge t={t} contactId={offer?.id} />
+      <section class="card events" aria-label={t.events}>
+        <h2>{t.events}</h2>
+        <ol data-testid="events">
+          {events.map((e) => (
+            <li key={e.seq}>
+              <time>{new Date(e.time).toLocaleTimeString()}</time> <code>{e.type}</code>
+            </li>
+          ))}
+        </ol>
+      </section>
+    </main>
+  );
+}
