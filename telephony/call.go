@@ -250,9 +250,14 @@ func (c *call) run(ctx context.Context) {
 		c.end(ctx, "system")
 		return
 	}
-	c.sess.Play(media.Concat(c.s.prompts.source([]ivr.Prompt{ivr.PromptWait}), media.Loop(media.HoldMusic())))
+	audio := c.startQueueAudio()
+	defer audio.stop()
 	for {
 		select {
+		case <-audio.done():
+			audio.promptEnded()
+		case <-audio.tick():
+			audio.announce(ctx)
 		case <-c.dialog.Context().Done():
 			c.abandon(ctx)
 			return

@@ -25,7 +25,11 @@ type prompts map[ivr.Prompt]media.Clip
 
 func loadPrompts(lang string) (prompts, error) {
 	p := prompts{}
-	for _, id := range []ivr.Prompt{ivr.PromptGreeting, ivr.PromptMenu, ivr.PromptInvalid, ivr.PromptWait} {
+	ids := []ivr.Prompt{ivr.PromptGreeting, ivr.PromptMenu, ivr.PromptInvalid, ivr.PromptWait, promptPosition, promptInLine, promptMany}
+	for n := 1; n <= maxSpokenPosition; n++ {
+		ids = append(ids, positionPrompt(n))
+	}
+	for _, id := range ids {
 		b, err := promptFS.ReadFile("prompts/" + lang + "/" + string(id) + ".ul")
 		if err != nil {
 			return nil, fmt.Errorf("telephony: no %q prompt in language %q", id, lang)

@@ -79,30 +79,28 @@ func TestServer_BadRequests(t *testing.T) {
 
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\r\n"); return l }
 
-// TestServer_CallerHearsGreeting answers a hand-made call whose SDP points at
-// a socket of the test, and checks what the caller hears: 20 ms PCMU
-// packets from one SSRC carrying speech (the greeting), not silence.
-func TestServer_CallerHearsGreeting(t *testing.T) {
-	t.Parallel()
-	c := newCenter(t, "127.0.0.1/32", nil)
+// rawCall places a hand-made call whose SDP points at a socket of the test
+// and returns that socket (what the caller hears) and a hang-up.
+func rawCall(t *testing.T, c *center, callID string) (*net.UDPConn, func()) {
+	t.Helper()
 	addr := c.srv.Addr().String()
 	rtpConn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rtpConn.Close()
+	t.Cleanup(func() { rtpConn.Close() })
 	sipConn, err := net.Dial("udp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sipConn.Close()
+	t.Cleanup(func() { sipConn.Close() })
 	local := sipConn.LocalAddr().String()
 	body := "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " +
 		strconv.Itoa(rtpConn.LocalAddr().(*net.UDPAddr).Port) + " RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"
 	head := func(method, cseq, toTag string) string {
 		return method + " sip:0312345678@" + addr + " SIP/2.0\r\nVia: SIP/2.0/UDP " + local + ";branch=z9hG4bK-" + method + "\r\n" +
 			"From: <sip:09012345678@" + local + ">;tag=caller\r\nTo: <sip:0312345678@" + addr + ">" + toTag + "\r\n" +
-			"Call-ID: hear-greeting\r\nCSeq: " + cseq + "\r\nContact: <sip:09012345678@" + local + ">\r\nMax-Forwards: 70\r\n"
+			"Call-ID: " + callID + "\r\nCSeq: " + cseq + "\r\nContact: <sip:09012345678@" + local + ">\r\nMax-Forwards: 70\r\n"
 	}
 	send := func(s string) {
 		if _, err := sipConn.Write([]byte(s)); err != nil {
@@ -126,6 +124,16 @@ func TestServer_CallerHearsGreeting(t *testing.T) {
 	to, _, _ = strings.Cut(to, "\r\n")
 	_, tag, _ := strings.Cut(to, ">")
 	send(head("ACK", "1 ACK", tag) + "Content-Length: 0\r\n\r\n")
+	return rtpConn, func() { send(head("BYE", "2 BYE", tag) + "Content-Length: 0\r\n\r\n") }
+}
+
+// TestServer_CallerHearsGreeting checks what the caller hears: 20 ms PCMU
+// packets from one SSRC carrying speech (the greeting), not silence.
+func TestServer_CallerHearsGreeting(t *testing.T) {
+	t.Parallel()
+	c := newCenter(t, "127.0.0.1/32", nil)
+	rtpConn, bye := rawCall(t, c, "hear-greeting")
+	buf := make([]byte, 4096)
 
 	// One second of what the caller hears.
 	var ssrc uint32
@@ -153,7 +161,7 @@ func TestServer_CallerHearsGreeting(t *testing.T) {
 	if rms := math.Sqrt(energy / (50 * 160)); rms < 300 {
 		t.Errorf("the first second is silent (rms %.0f)", rms)
 	}
-	send(head("BYE", "2 BYE", tag) + "Content-Length: 0\r\n\r\n")
+	bye()
 	got := c.until(t, tsunagu.EventContactEnded)
 	if p := payload(t, got[len(got)-1]); p["by"] != "caller" || len(got) != 2 {
 		t.Errorf("events %v, ended %v", types(got), p)

@@ -63,6 +63,10 @@ type Config struct {
 	// MenuTimeout is how long the menu waits for a digit after its prompt
 	// (default ivr.DefaultTimeout).
 	MenuTimeout time.Duration
+	// PositionEvery is how often a queued caller hears their place in
+	// line (after the wait prompt, between music); 0 never. It needs a
+	// Router that is also a Positioner.
+	PositionEvery time.Duration
 	// DrainTimeout is how long live calls may go on after Run's context
 	// ends; then they get a BYE. Zero ends them at once.
 	DrainTimeout time.Duration

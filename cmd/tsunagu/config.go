@@ -29,6 +29,7 @@ type Config struct {
 	RTPPortMin      int      `yaml:"rtp_port_min"`
 	RTPPortMax      int      `yaml:"rtp_port_max"`
 	WebRTCPort      int      `yaml:"webrtc_port"`
+	PositionEvery   Duration `yaml:"position_every"`
 	Demo            bool     `yaml:"demo"`
 	LogLevel        string   `yaml:"log_level"`
 	LogFormat       string   `yaml:"log_format"`
@@ -59,6 +60,7 @@ func defaultConfig() Config {
 		SessionTTL:      Duration{12 * time.Hour},
 		BodyLimitBytes:  1 << 20,
 		ShutdownTimeout: Duration{15 * time.Second},
+		PositionEvery:   Duration{45 * time.Second},
 	}
 }
 
@@ -160,6 +162,9 @@ func (c *Config) validate() error {
 		if a, err := netip.ParseAddr(c.MediaIP); err != nil || a.IsUnspecified() {
 			return fmt.Errorf("%w: media_ip %q must be this machine's address that phones and browsers reach (not 0.0.0.0)", errUsage, c.MediaIP)
 		}
+	}
+	if d := c.PositionEvery.Duration; d != 0 && d < 10*time.Second {
+		return fmt.Errorf("%w: position_every must be 0s (never) or at least 10s, got %s", errUsage, d)
 	}
 	if c.WebRTCPort != 0 && (c.WebRTCPort < 1024 || c.WebRTCPort > 65535) {
 		return fmt.Errorf("%w: webrtc_port must be 0 (any free port) or 1024–65535", errUsage)

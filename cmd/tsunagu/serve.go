@@ -108,6 +108,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	tel, err := telephony.New(telephony.Config{
 		Addr: sipListenAddr(cfg.SIP), MediaIP: mediaIP, RTPPortMin: cfg.RTPPortMin, RTPPortMax: cfg.RTPPortMax,
 		Store: db, Router: disp, Language: "ja", DrainTimeout: cfg.ShutdownTimeout.Duration, Logger: log,
+		PositionEvery: cfg.PositionEvery.Duration,
 	})
 	if err != nil {
 		return fmt.Errorf("sip: %w", err)
