@@ -29,6 +29,9 @@ type DID struct {
 	Menu     []MenuOption `json:"menu"`     // empty: straight to DefaultQueue
 	// DefaultQueue takes callers who choose nothing (or when Menu is empty).
 	DefaultQueue QueueID `json:"default_queue"`
+	// Hours, when set, are when the number answers with its menu; outside
+	// them callers hear that the center is closed (in the tenant's zone).
+	Hours *BusinessHours `json:"hours,omitempty"`
 }
 
 // MenuOption maps a DTMF digit to a queue.
@@ -87,6 +90,11 @@ func (t *Trunk) Normalize() error {
 		}
 		if len(d.Menu) == 0 && d.DefaultQueue == "" {
 			return FieldError(f+".default_queue", "A number without a menu needs a default queue.")
+		}
+		if d.Hours != nil {
+			if err := d.Hours.Validate(); err != nil {
+				return FieldError(f+".hours."+ErrorField(err), "%s", ErrorMessage(err))
+			}
 		}
 	}
 	return nil

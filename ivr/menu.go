@@ -22,6 +22,7 @@ const (
 	PromptMenu     Prompt = "menu"     // "Please press the number of your inquiry."
 	PromptInvalid  Prompt = "invalid"  // "Sorry, that is not a valid choice."
 	PromptWait     Prompt = "wait"     // "Connecting you to an operator; please hold."
+	PromptClosed   Prompt = "closed"   // "We are closed now; please call again during business hours."
 )
 
 // Config tunes a menu.
@@ -33,6 +34,9 @@ type Config struct {
 	// digit before the caller goes to the default queue. Zero means once;
 	// negative means never.
 	Retries int
+	// Closed means the number is outside its business hours: the caller
+	// hears the closed message and the menu ends without a queue.
+	Closed bool
 }
 
 // DefaultTimeout is the wait for a digit when Config.Timeout is zero: long
@@ -53,6 +57,9 @@ type Action struct {
 	// the digit that chose it, "" when the default was taken.
 	Done   bool
 	Choice string
+	// Closed is set with Done when the caller was told the center is
+	// closed: they go to no queue.
+	Closed bool
 	Queue  tsunagu.QueueID
 }
 
@@ -98,6 +105,9 @@ func (m *Menu) Start() Action {
 		return Action{}
 	}
 	m.st = statePrompting
+	if m.cfg.Closed {
+		return Action{Play: []Prompt{PromptClosed}}
+	}
 	if len(m.did.Menu) == 0 {
 		return Action{Play: []Prompt{PromptGreeting}}
 	}
@@ -108,6 +118,10 @@ func (m *Menu) Start() Action {
 func (m *Menu) PromptsDone() Action {
 	if m.st != statePrompting {
 		return Action{}
+	}
+	if m.cfg.Closed {
+		m.st = stateDone
+		return Action{Done: true, Closed: true}
 	}
 	if len(m.did.Menu) == 0 {
 		return m.finish("")
@@ -130,8 +144,8 @@ func (m *Menu) Digit(d rune) Action {
 	if m.st != statePrompting && m.st != stateWaiting {
 		return Action{}
 	}
-	if len(m.did.Menu) == 0 {
-		return Action{} // nothing to choose: let the greeting finish
+	if len(m.did.Menu) == 0 || m.cfg.Closed {
+		return Action{} // nothing to choose: let the prompt finish
 	}
 	for _, o := range m.did.Menu {
 		if o.Digit == string(d) {

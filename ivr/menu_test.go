@@ -32,6 +32,8 @@ func script(m *Menu, steps ...string) []string {
 
 func render(a Action) string {
 	switch {
+	case a.Done && a.Closed:
+		return "closed"
 	case a.Done:
 		return fmt.Sprintf("done(%q,%s)", a.Choice, a.Queue)
 	case a.Play != nil:
@@ -89,5 +91,14 @@ func TestMenu_Config(t *testing.T) {
 	noDefault.DefaultQueue = ""
 	if got := fmt.Sprint(script(New(noDefault, Config{}), "prompts", "timeout")); got != `[play[greeting menu] wait 8s done("",general)]` {
 		t.Errorf("no default: %s", got)
+	}
+}
+
+// TestMenu_Closed: outside business hours the caller hears the closed
+// message whatever they press, and goes to no queue.
+func TestMenu_Closed(t *testing.T) {
+	m := New(did, Config{Closed: true})
+	if got := fmt.Sprint(script(m, "1", "timeout", "prompts", "2")); got != `[play[closed] - - closed -]` {
+		t.Errorf("closed: %s", got)
 	}
 }

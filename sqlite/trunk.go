@@ -35,8 +35,12 @@ func (db *DB) CreateTrunk(ctx context.Context, t *tsunagu.Trunk) error {
 				d.Menu = []tsunagu.MenuOption{}
 			}
 			menu, _ := json.Marshal(d.Menu)
-			_, err := tx.ExecContext(ctx, `INSERT INTO trunk_numbers(number, tenant_id, trunk_id, greeting, menu, default_queue, position) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				d.Number, t.TenantID, t.ID, d.Greeting, string(menu), d.DefaultQueue, i)
+			var hours []byte
+			if d.Hours != nil {
+				hours, _ = json.Marshal(d.Hours)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO trunk_numbers(number, tenant_id, trunk_id, greeting, menu, default_queue, position, hours) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				d.Number, t.TenantID, t.ID, d.Greeting, string(menu), d.DefaultQueue, i, string(hours))
 			if isUnique(err) {
 				return &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: fmt.Sprintf("numbers[%d].number", i), Message: fmt.Sprintf("Number %s already belongs to a trunk.", d.Number)}
 			} else if err != nil {
@@ -81,7 +85,7 @@ func (db *DB) trunks(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.Tr
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	nrows, err := db.r.QueryContext(ctx, `SELECT trunk_id, number, greeting, menu, default_queue FROM trunk_numbers
+	nrows, err := db.r.QueryContext(ctx, `SELECT trunk_id, number, greeting, menu, default_queue, hours FROM trunk_numbers
 		WHERE tenant_id = ? AND (? = '' OR trunk_id = ?) ORDER BY trunk_id, position`, tenant, id, id)
 	if err != nil {
 		return nil, fmt.Errorf("list trunk numbers: %w", err)
@@ -90,9 +94,15 @@ func (db *DB) trunks(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.Tr
 	for nrows.Next() {
 		var tid tsunagu.TrunkID
 		var d tsunagu.DID
-		var menu string
-		if err := nrows.Scan(&tid, &d.Number, &d.Greeting, &menu, &d.DefaultQueue); err != nil {
+		var menu, hours string
+		if err := nrows.Scan(&tid, &d.Number, &d.Greeting, &menu, &d.DefaultQueue, &hours); err != nil {
 			return nil, fmt.Errorf("list trunk numbers: %w", err)
+		}
+		if hours != "" {
+			d.Hours = &tsunagu.BusinessHours{}
+			if err := json.Unmarshal([]byte(hours), d.Hours); err != nil {
+				return nil, fmt.Errorf("trunk %s hours: %w", tid, err)
+			}
 		}
 		if err := json.Unmarshal([]byte(menu), &d.Menu); err != nil {
 			return nil, fmt.Errorf("trunk %s menu: %w", tid, err)

@@ -222,6 +222,7 @@ const (
 	outcomeDone     outcome = iota // the phase finished normally
 	outcomeHangup                  // the caller hung up (BYE or CANCEL)
 	outcomeShutdown                // the server is ending the call
+	outcomeClosed                  // outside business hours: told so, no queue
 	outcomeAgent                   // Hangup was called
 )
 
@@ -237,6 +238,10 @@ func (c *call) run(ctx context.Context) {
 	case outcomeShutdown:
 		c.hangup()
 		c.end(ctx, "system")
+		return
+	case outcomeClosed:
+		c.hangup()
+		c.end(ctx, "closed")
 		return
 	case outcomeAgent:
 		c.hangup()
@@ -285,7 +290,7 @@ func (c *call) run(ctx context.Context) {
 // menu drives the ivr state machine: it plays what the menu asks, feeds it
 // digits (also while a prompt plays: barge-in), prompt ends and timeouts.
 func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsunagu.QueueID, hangup request) {
-	m := ivr.New(c.did, ivr.Config{Timeout: c.s.cfg.MenuTimeout})
+	m := ivr.New(c.did, ivr.Config{Timeout: c.s.cfg.MenuTimeout, Closed: !c.open(ctx)})
 	var (
 		playing *media.Playback
 		played  <-chan struct{}
@@ -346,6 +351,9 @@ func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsun
 			}
 			break
 		}
+	}
+	if a.Closed {
+		return outcomeClosed, "", "", request{}
 	}
 	return outcomeDone, a.Choice, a.Queue, request{}
 }

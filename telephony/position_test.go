@@ -3,6 +3,7 @@ package telephony_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -30,44 +31,50 @@ func TestServer_QueuePositionAnnounced(t *testing.T) {
 		cfg.Router = posRouter{pos: 3}
 		cfg.PositionEvery = 100 * time.Millisecond
 	})
-	rtpConn, bye := rawCall(t, c, "hear-position")
+	rtpConn, bye := rawCall(t, c, "hear-position", "0312345678")
 	defer bye()
 
-	// µ-law has two codes for zero; the server re-encodes decoded samples,
-	// so compare with 0x7f folded into 0xff.
-	fold := func(b []byte) []byte {
-		return bytes.ReplaceAll(bytes.Clone(b), []byte{0x7f}, []byte{0xff})
-	}
-	clip := func(name string) []byte {
-		b, err := os.ReadFile("prompts/ja/" + name + ".ul")
-		if err != nil {
-			t.Fatal(err)
-		}
-		mid := len(b) / 2
-		return fold(b[mid : mid+400]) // 50 ms from the middle of the word
-	}
-	three, four := clip("n3"), clip("n4")
-
-	var heard []byte
-	buf := make([]byte, 2048)
-	deadline := time.Now().Add(30 * time.Second)
-	for !bytes.Contains(heard, three) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no 3番目 in %.1f s of what the caller heard", float64(len(heard))/8000)
-		}
-		rtpConn.SetReadDeadline(deadline)
-		n, err := rtpConn.Read(buf)
-		if err != nil {
-			t.Fatal("RTP stopped: ", err)
-		}
-		if n > 12 {
-			heard = append(heard, fold(buf[12:n])...)
-		}
-	}
-	if bytes.Contains(heard, four) {
+	heard := listenFor(t, rtpConn, "ja/n3")
+	if bytes.Contains(heard, promptSample(t, "ja/n4")) {
 		t.Error("the caller also heard 4番目")
 	}
 	if got := c.until(t, tsunagu.EventContactQueued); len(got) == 0 {
 		t.Error("no contact:queued")
 	}
+}
+
+// fold maps µ-law's second code for zero (0x7f) onto the first (0xff): the
+// server re-encodes decoded samples, so a prompt arrives with one of them.
+func fold(b []byte) []byte { return bytes.ReplaceAll(bytes.Clone(b), []byte{0x7f}, []byte{0xff}) }
+
+// promptSample is 50 ms from the middle of an embedded prompt ("ja/n3").
+func promptSample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("prompts/" + name + ".ul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := len(b) / 2
+	return fold(b[mid : mid+400])
+}
+
+// listenFor reads what the caller hears until the prompt's samples arrive,
+// failing after 30 s, and returns all of it.
+func listenFor(t *testing.T, rtpConn *net.UDPConn, prompt string) []byte {
+	t.Helper()
+	want := promptSample(t, prompt)
+	var heard []byte
+	buf := make([]byte, 2048)
+	deadline := time.Now().Add(30 * time.Second)
+	for !bytes.Contains(heard, want) {
+		rtpConn.SetReadDeadline(deadline)
+		n, err := rtpConn.Read(buf)
+		if err != nil {
+			t.Fatalf("%s not heard in %.1f s of audio: %v", prompt, float64(len(heard))/8000, err)
+		}
+		if n > 12 {
+			heard = append(heard, fold(buf[12:n])...)
+		}
+	}
+	return heard
 }

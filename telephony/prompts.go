@@ -25,7 +25,8 @@ type prompts map[ivr.Prompt]media.Clip
 
 func loadPrompts(lang string) (prompts, error) {
 	p := prompts{}
-	ids := []ivr.Prompt{ivr.PromptGreeting, ivr.PromptMenu, ivr.PromptInvalid, ivr.PromptWait, promptPosition, promptInLine, promptMany}
+	ids := []ivr.Prompt{ivr.PromptGreeting, ivr.PromptMenu, ivr.PromptInvalid, ivr.PromptWait, ivr.PromptClosed,
+		promptPosition, promptInLine, promptMany}
 	for n := 1; n <= maxSpokenPosition; n++ {
 		ids = append(ids, positionPrompt(n))
 	}

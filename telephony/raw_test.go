@@ -81,7 +81,7 @@ func firstLine(s string) string { l, _, _ := strings.Cut(s, "\r\n"); return l }
 
 // rawCall places a hand-made call whose SDP points at a socket of the test
 // and returns that socket (what the caller hears) and a hang-up.
-func rawCall(t *testing.T, c *center, callID string) (*net.UDPConn, func()) {
+func rawCall(t *testing.T, c *center, callID, dialled string) (*net.UDPConn, func()) {
 	t.Helper()
 	addr := c.srv.Addr().String()
 	rtpConn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -98,8 +98,8 @@ func rawCall(t *testing.T, c *center, callID string) (*net.UDPConn, func()) {
 	body := "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " +
 		strconv.Itoa(rtpConn.LocalAddr().(*net.UDPAddr).Port) + " RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"
 	head := func(method, cseq, toTag string) string {
-		return method + " sip:0312345678@" + addr + " SIP/2.0\r\nVia: SIP/2.0/UDP " + local + ";branch=z9hG4bK-" + method + "\r\n" +
-			"From: <sip:09012345678@" + local + ">;tag=caller\r\nTo: <sip:0312345678@" + addr + ">" + toTag + "\r\n" +
+		return method + " sip:" + dialled + "@" + addr + " SIP/2.0\r\nVia: SIP/2.0/UDP " + local + ";branch=z9hG4bK-" + method + "\r\n" +
+			"From: <sip:09012345678@" + local + ">;tag=caller\r\nTo: <sip:" + dialled + "@" + addr + ">" + toTag + "\r\n" +
 			"Call-ID: " + callID + "\r\nCSeq: " + cseq + "\r\nContact: <sip:09012345678@" + local + ">\r\nMax-Forwards: 70\r\n"
 	}
 	send := func(s string) {
@@ -132,7 +132,7 @@ func rawCall(t *testing.T, c *center, callID string) (*net.UDPConn, func()) {
 func TestServer_CallerHearsGreeting(t *testing.T) {
 	t.Parallel()
 	c := newCenter(t, "127.0.0.1/32", nil)
-	rtpConn, bye := rawCall(t, c, "hear-greeting")
+	rtpConn, bye := rawCall(t, c, "hear-greeting", "0312345678")
 	buf := make([]byte, 4096)
 
 	// One second of what the caller hears.

@@ -28,6 +28,7 @@ type Store interface {
 	CreateContact(ctx context.Context, c *tsunagu.Contact) error
 	UpdateContact(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, typ tsunagu.EventType, payload any, fn func(*tsunagu.Contact) error) (*tsunagu.Contact, error)
 	FindCustomersByPhone(ctx context.Context, tenant tsunagu.TenantID, e164 string) ([]tsunagu.Customer, error)
+	FindTenant(ctx context.Context, id tsunagu.TenantID) (*tsunagu.Tenant, error)
 }
 
 // Router takes queued callers (the ACD). Enqueue is called once the contact

@@ -21,11 +21,13 @@ say ja greeting 140 "おでんわ ありがとう ございます。"
 say ja menu     140 "ごようけんの ばんごうを おしてください。"
 say ja invalid  140 "もうしわけ ございません。 ばんごうが ちがいます。"
 say ja wait     140 "ただいま おつなぎ しています。 しばらく おまちください。"
+say ja closed   150 "ただいまの じかんは うけつけ じかんがいです。 うけつけ じかんないに おかけなおし ください。"
 
 say en greeting 160 "Thank you for calling."
 say en menu     160 "Please press the number of your inquiry."
 say en invalid  160 "Sorry, that is not a valid choice."
 say en wait     160 "Connecting you to an operator. Please hold."
+say en closed   160 "Thank you for calling. We are closed at the moment. Please call again during our business hours."
 
 # Queue position announcements: "you are number N in line", N = 1..20 as
 # whole words, and one sentence for a longer line.
