@@ -22,12 +22,14 @@ const (
 	EventTokenRevoked      EventType = "token:revoked"             // {}
 	EventAgentStateChanged EventType = "agent:state_changed"       // {"from","to","reason"}
 	EventQueueCreated      EventType = "queue:created"             // {"name"}
+	EventQueueUpdated      EventType = "queue:updated"             // {"fields":[...]}
 	EventArticleChanged    EventType = "article:changed"           // {"version","status"}: created or a new version
 	EventArticleSolved     EventType = "article:solved"            // {"solved_count"}: an agent solved a contact with it
 	EventArticleFeedback   EventType = "article:feedback_given"    // {"kind","article_id"}: an agent told the editors
 	EventFeedbackResolved  EventType = "article:feedback_resolved" // {}
 	EventSynonymsChanged   EventType = "kb:synonyms_changed"       // {}
 	EventTrunkCreated      EventType = "trunk:created"             // {"name","numbers"}
+	EventTrunkUpdated      EventType = "trunk:updated"             // {"name","numbers"}
 	EventCustomerCreated   EventType = "customer:created"          // {}
 	EventCustomerUpdated   EventType = "customer:updated"          // {"fields":[...]}
 	EventCustomerDeleted   EventType = "customer:deleted"          // {}
@@ -79,6 +81,7 @@ func NewEvent(tenant TenantID, typ EventType, at time.Time, p any) Event {
 // events reach an agent only when they concern that agent.
 var agentVisible = map[EventType]bool{
 	EventQueueCreated:      true,
+	EventQueueUpdated:      true,
 	EventArticleChanged:    true, // the knowledge base is for everyone
 	EventAgentStateChanged: true, // the floor's states are not personal data
 }

@@ -32,6 +32,10 @@ type UserStore interface {
 	// FindLogin finds a user by username across tenants, for login only.
 	FindLogin(ctx context.Context, username string) (*Login, error)
 	ListUsers(ctx context.Context, tenant TenantID, p Page) ([]User, string, error)
+	// UpdateUser changes display name, kana, role, team or disabled through
+	// fn; the rest is kept. Becoming an agent creates the agent row;
+	// disabling ends the user's sessions. user:updated names the fields.
+	UpdateUser(ctx context.Context, tenant TenantID, id UserID, fn func(*User) error) (*User, error)
 	SetPassword(ctx context.Context, tenant TenantID, id UserID, passwordHash string) error
 	// RecordLoginFailure counts a failed login and locks the account until
 	// lockUntil once failures reach the limit; it returns the failure count.
@@ -95,6 +99,9 @@ type AgentStore interface {
 // QueueStore keeps queues and the reference data that contacts point to.
 type QueueStore interface {
 	CreateQueue(ctx context.Context, q *Queue) error
+	// UpdateQueue replaces a queue's settings; queue:updated names the
+	// fields that changed (none: nothing is written).
+	UpdateQueue(ctx context.Context, q *Queue) error
 	ListQueues(ctx context.Context, tenant TenantID) ([]Queue, error)
 	// QueueStats computes each queue's figures for contacts since the given
 	// time (the start of the tenant's day) and the agents' current states.
@@ -144,6 +151,8 @@ type TrunkStore interface {
 	// CreateTrunk normalises and stores t; ECONFLICT when one of its numbers
 	// already belongs to any trunk of any tenant.
 	CreateTrunk(ctx context.Context, t *Trunk) error
+	// UpdateTrunk replaces a trunk's name, networks and numbers at once.
+	UpdateTrunk(ctx context.Context, t *Trunk) error
 	ListTrunks(ctx context.Context, tenant TenantID) ([]Trunk, error)
 	// FindTrunkByNumber finds the trunk (and so the tenant) for a dialled
 	// E.164 number, across tenants: an incoming call names only the number.

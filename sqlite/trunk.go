@@ -29,29 +29,38 @@ func (db *DB) CreateTrunk(ctx context.Context, t *tsunagu.Trunk) error {
 		} else if err != nil {
 			return fmt.Errorf("create trunk: %w", err)
 		}
-		numbers := make([]string, len(t.Numbers))
-		for i, d := range t.Numbers {
-			if d.Menu == nil {
-				d.Menu = []tsunagu.MenuOption{}
-			}
-			menu, _ := json.Marshal(d.Menu)
-			var hours []byte
-			if d.Hours != nil {
-				hours, _ = json.Marshal(d.Hours)
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO trunk_numbers(number, tenant_id, trunk_id, greeting, menu, default_queue, position, hours) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				d.Number, t.TenantID, t.ID, d.Greeting, string(menu), d.DefaultQueue, i, string(hours))
-			if isUnique(err) {
-				return &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: fmt.Sprintf("numbers[%d].number", i), Message: fmt.Sprintf("Number %s already belongs to a trunk.", d.Number)}
-			} else if err != nil {
-				return fmt.Errorf("create trunk number: %w", err)
-			}
-			numbers[i] = d.Number
+		numbers, err := insertNumbers(ctx, tx, t)
+		if err != nil {
+			return err
 		}
 		e := tsunagu.NewEvent(t.TenantID, tsunagu.EventTrunkCreated, tx.now, map[string]any{"name": t.Name, "numbers": numbers})
 		e.Subject = string(t.ID)
 		return tx.appendEvent(e)
 	})
+}
+
+// insertNumbers stores t's numbers in order and returns them.
+func insertNumbers(ctx context.Context, tx *tx, t *tsunagu.Trunk) ([]string, error) {
+	numbers := make([]string, len(t.Numbers))
+	for i, d := range t.Numbers {
+		if d.Menu == nil {
+			d.Menu = []tsunagu.MenuOption{}
+		}
+		menu, _ := json.Marshal(d.Menu)
+		var hours []byte
+		if d.Hours != nil {
+			hours, _ = json.Marshal(d.Hours)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO trunk_numbers(number, tenant_id, trunk_id, greeting, menu, default_queue, position, hours) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.Number, t.TenantID, t.ID, d.Greeting, string(menu), d.DefaultQueue, i, string(hours))
+		if isUnique(err) {
+			return nil, &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: fmt.Sprintf("numbers[%d].number", i), Message: fmt.Sprintf("Number %s already belongs to a trunk.", d.Number)}
+		} else if err != nil {
+			return nil, fmt.Errorf("create trunk number: %w", err)
+		}
+		numbers[i] = d.Number
+	}
+	return numbers, nil
 }
 
 // ListTrunks lists a tenant's trunks with their numbers.
