@@ -27,6 +27,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/users", admin, "List users", s.listUsers},
 		{"POST", "/api/v1/users", admin, "Create a user", s.createUser},
 		{"GET", "/api/v1/users/{id}", admin, "Get a user", s.getUser},
+		{"PUT", "/api/v1/users/{id}", admin, "Change a user's name, role, team or disabled flag (audited)", s.updateUser},
 		{"PUT", "/api/v1/users/{id}/password", admin, "Reset a user's password", s.resetPassword},
 
 		{"GET", "/api/v1/tokens", admin, "List API tokens", s.listTokens},
@@ -39,6 +40,7 @@ func (s *Server) apiRoutes() []route {
 
 		{"GET", "/api/v1/queues", agent, "List queues", listIn(s, tsunagu.Store.ListQueues)},
 		{"POST", "/api/v1/queues", admin, "Create a queue", s.createQueue},
+		{"PUT", "/api/v1/queues/{id}", admin, "Replace a queue's settings (SL target, ACW, verification, hold-callback threshold; audited)", s.updateQueue},
 		{"GET", "/api/v1/queues/stats", agent, "Today's figures per queue and agents by state", s.queueStats},
 		{"GET", "/api/v1/skills", agent, "List skills", listIn(s, tsunagu.Store.ListSkills)},
 		{"POST", "/api/v1/skills", admin, "Create a skill", createIn(s, func(v *tsunagu.Skill, t tsunagu.TenantID) { v.TenantID = t }, tsunagu.Store.CreateSkill)},
@@ -52,6 +54,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/holidays", agent, "Japan's public holidays of ?year= (1980–2099), for business hours", s.holidays},
 		{"GET", "/api/v1/trunks", admin, "List SIP trunks with their numbers and phone menus", listIn(s, tsunagu.Store.ListTrunks)},
 		{"POST", "/api/v1/trunks", admin, "Create a SIP trunk: allowed networks, numbers and their menus", s.createTrunk},
+		{"PUT", "/api/v1/trunks/{id}", admin, "Replace a trunk's networks, numbers, menus and business hours (audited)", s.updateTrunk},
 
 		{"GET", "/api/v1/customers", agent, "Find customers by caller ID (?phone=) or list them; personal data masked", s.listCustomers},
 		{"POST", "/api/v1/customers", agent, "Create a customer", s.createCustomer},
