@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, setCSRF } from './api';
 import type { Me } from './api';
+import { Admin } from './admin';
 import { Desk } from './desk';
 import { initialLang, tr } from './i18n';
 import type { Lang, Strings } from './i18n';
@@ -9,6 +10,13 @@ import type { Lang, Strings } from './i18n';
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang());
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  // #/admin is the admin pages; anything else the desk.
+  const [route, setRoute] = useState(location.hash);
+  useEffect(() => {
+    const on = () => setRoute(location.hash);
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
   const t = tr(lang);
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -37,6 +45,11 @@ export function App() {
               <small>{t.role[me.user.role]}</small>
             </span>
           )}
+          {me?.user.role === 'admin' && (
+            <a class="link" href={route === '#/admin' ? '#/' : '#/admin'} data-testid="admin-link">
+              {route === '#/admin' ? t.admin.back : t.admin.title}
+            </a>
+          )}
           <button class="link" onClick={toggle} aria-label="Language">
             {t.lang}
           </button>
@@ -47,7 +60,13 @@ export function App() {
           )}
         </nav>
       </header>
-      {me ? <Desk t={t} me={me} setMe={setMe} /> : <Login t={t} onLogin={setMe} />}
+      {me && route === '#/admin' && me.user.role === 'admin' ? (
+        <Admin t={t} />
+      ) : me ? (
+        <Desk t={t} me={me} setMe={setMe} />
+      ) : (
+        <Login t={t} onLogin={setMe} />
+      )}
     </div>
   );
 }

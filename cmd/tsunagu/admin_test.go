@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"tsunagu"
+)
+
+// TestBrowser_Admin: the admin edits the demo center in Chromium
+// (web/e2e/admin.mjs); the API then shows what was saved and the event log
+// who changed it.
+func TestBrowser_Admin(t *testing.T) {
+	chromium := browserTools(t)
+	s := startServe(t, "--data", t.TempDir(), "--demo")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	browser := startBrowser(t, ctx, chromium, "admin.mjs", s.url)
+	browser.waitLine("admin e2e: ok")
+	browser.wait()
+
+	admin := login(t, s.url, "admin", demoPassword)
+	var queues struct{ Items []tsunagu.Queue }
+	admin.call("GET", "/api/v1/queues", "", &queues)
+	i := slices.IndexFunc(queues.Items, func(q tsunagu.Queue) bool { return q.ID == "general" })
+	if i < 0 {
+		t.Fatal("no general queue")
+	}
+	if q := queues.Items[i]; q.SLSeconds != 15 || !q.VerificationRequired || !slices.Equal(q.Verification, []string{"氏名", "生年月日", "ご登録電話番号"}) {
+		t.Errorf("general after the admin's edit = %+v", q)
+	}
+	var trunks struct{ Items []tsunagu.Trunk }
+	admin.call("GET", "/api/v1/trunks", "", &trunks)
+	if h := trunks.Items[0].Numbers[0].Hours; h == nil || h.Week["sat"][0] != "10:00-15:00" || !h.ClosedOnHolidays {
+		t.Errorf("hours after the admin's edit = %+v", h)
+	}
+	// Each save is in the log with the admin as its actor.
+	var me struct{ User tsunagu.User }
+	admin.call("GET", "/api/v1/me", "", &me)
+	seen := map[tsunagu.EventType]bool{}
+	for since := int64(0); ; {
+		var page struct {
+			Events  []tsunagu.Event `json:"events"`
+			LastSeq int64           `json:"last_seq"`
+		}
+		admin.call("GET", "/api/v1/events?limit=5000&since="+strconv.FormatInt(since, 10), "", &page)
+		for _, e := range page.Events {
+			if e.ActorID == me.User.ID {
+				seen[e.Type] = true
+			}
+		}
+		if page.LastSeq == since {
+			break
+		}
+		since = page.LastSeq
+	}
+	for _, typ := range []tsunagu.EventType{tsunagu.EventUserUpdated, tsunagu.EventQueueUpdated, tsunagu.EventTrunkUpdated} {
+		if !seen[typ] {
+			t.Errorf("no %s by the admin in the log", typ)
+		}
+	}
+}

@@ -1,0 +1,539 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { api, ApiError } from './api';
+import type { Named, User } from './api';
+import type { Strings } from './i18n';
+
+// The admin pages: users, queues, numbers with their menus and business
+// hours, contact reasons and dispositions, and the year's public holidays.
+// Every save is one PUT or POST; the server checks the role, names the
+// field at fault and records who changed what.
+
+type A = Strings['admin'];
+type Tab = 'users' | 'queues' | 'numbers' | 'reasons' | 'holidays';
+
+interface Queue {
+  id: string;
+  name: string;
+  name_en: string;
+  priority: number;
+  sl_percent: number;
+  sl_seconds: number;
+  acw_seconds: number;
+  hold_callback_seconds: number;
+  verification: string[];
+  verification_required: boolean;
+  dtmf?: string;
+  skills: { skill_id: string; level: number }[];
+}
+
+interface Hours {
+  week: Record<string, string[]>;
+  closed_on_holidays: boolean;
+  closed?: string[];
+}
+
+interface DID {
+  number: string;
+  greeting: string;
+  menu: { digit: string; label: string; queue_id: string }[];
+  default_queue: string;
+  hours?: Hours;
+}
+
+interface Trunk {
+  id: string;
+  name: string;
+  allowed_nets: string[];
+  numbers: DID[];
+}
+
+interface AdminUser extends User {
+  team_id?: string;
+  disabled?: boolean;
+}
+
+const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+// problemText is what the form shows for a failed save: the field at fault
+// first, so the admin knows where to look.
+const problemText = (err: unknown) =>
+  err instanceof ApiError ? (err.problem.field ? `${err.problem.field}: ` : '') + err.message : String(err);
+
+// useSave runs a save and keeps its outcome for the form's status line.
+function useSave(a: A) {
+  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+  const run = async (f: () => Promise<unknown>, done = a.saved) => {
+    setStatus(null);
+    try {
+      await f();
+      setStatus({ ok: true, text: done });
+      return true;
+    } catch (err) {
+      setStatus({ ok: false, text: problemText(err) });
+      return false;
+    }
+  };
+  const line = status && (
+    <p class={status.ok ? 'muted' : 'error'} role={status.ok ? 'status' : 'alert'} data-testid="admin-status">
+      {status.text}
+    </p>
+  );
+  return { run, line };
+}
+
+export function Admin({ t }: { t: Strings }) {
+  const a = t.admin;
+  const [tab, setTab] = useState<Tab>('users');
+  const tabs: [Tab, string][] = [
+    ['users', a.users],
+    ['queues', a.queues],
+    ['numbers', a.numbers],
+    ['reasons', a.reasons],
+    ['holidays', a.holidays],
+  ];
+  return (
+    <main class="admin">
+      <nav class="tabs" role="tablist" aria-label={a.title}>
+        {tabs.map(([id, label]) => (
+          <button key={id} role="tab" aria-selected={tab === id} class={tab === id ? 'on' : ''} onClick={() => setTab(id)} data-testid={`tab-${id}`}>
+            {label}
+          </button>
+        ))}
+        <span class="muted">{a.audited}</span>
+      </nav>
+      {tab === 'users' && <Users a={a} t={t} />}
+      {tab === 'queues' && <Queues a={a} />}
+      {tab === 'numbers' && <Numbers a={a} />}
+      {tab === 'reasons' && <Reasons a={a} />}
+      {tab === 'holidays' && <Holidays a={a} />}
+    </main>
+  );
+}
+
+function Field({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <label class="field">
+      <span>{label}</span>
+      {children}
+    </label>
+  );
+}
+
+const lines = (s: string) =>
+  s
+    .split('\n')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+function Users({ a, t }: { a: A; t: Strings }) {
+  const [users, setUsers] = useState<AdminUser[]>([]);
+  const [teams, setTeams] = useState<Named[]>([]);
+  const load = async () => {
+    const all: AdminUser[] = [];
+    let cursor = '';
+    do {
+      const r = await api<{ items: AdminUser[]; next_cursor?: string }>('GET', '/users?limit=200' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+      all.push(...r.items);
+      cursor = r.next_cursor || '';
+    } while (cursor);
+    setUsers(all);
+  };
+  useEffect(() => {
+    load();
+    api<{ items: Named[] }>('GET', '/teams').then((r) => setTeams(r.items));
+  }, []);
+  const blank = { username: '', display_name: '', kana: '', role: 'agent', team_id: '', password: '' };
+  const [form, setForm] = useState(blank);
+  const add = useSave(a);
+  return (
+    <section class="card">
+      <h2>{a.users}</h2>
+      <table class="grid">
+        <thead>
+          <tr>
+            <th>{a.username}</th>
+            <th>{a.displayName}</th>
+            <th>{a.role}</th>
+            <th>{a.team}</th>
+            <th>{a.disabled}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <UserRow key={u.id} u={u} a={a} t={t} teams={teams} />
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="row-form"
+        aria-label={a.newUser}
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const body: Record<string, string> = { ...form };
+          if (!body.team_id) delete body.team_id;
+          if (await add.run(() => api('POST', '/users', body))) {
+            setForm(blank);
+            load();
+          }
+        }}
+      >
+        <h3>{a.newUser}</h3>
+        <Field label={a.username}>
+          <input value={form.username} onInput={(e) => setForm({ ...form, username: e.currentTarget.value })} autocomplete="off" />
+        </Field>
+        <Field label={a.displayName}>
+          <input value={form.display_name} onInput={(e) => setForm({ ...form, display_name: e.currentTarget.value })} />
+        </Field>
+        <Field label={a.kana}>
+          <input value={form.kana} onInput={(e) => setForm({ ...form, kana: e.currentTarget.value })} />
+        </Field>
+        <Field label={a.role}>
+          <select value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
+            {(['agent', 'supervisor', 'admin'] as const).map((r) => (
+              <option value={r}>{t.role[r]}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label={a.password}>
+          <input type="password" value={form.password} onInput={(e) => setForm({ ...form, password: e.currentTarget.value })} autocomplete="new-password" />
+        </Field>
+        <button type="submit">{a.add}</button>
+        {add.line}
+      </form>
+    </section>
+  );
+}
+
+function UserRow({ u, a, t, teams }: { u: AdminUser; a: A; t: Strings; teams: Named[] }) {
+  const [v, setV] = useState({ display_name: u.display_name, role: u.role, team_id: u.team_id || '', disabled: !!u.disabled });
+  const save = useSave(a);
+  const reset = async () => {
+    const pw = prompt(a.newPassword);
+    if (pw) await save.run(() => api('PUT', `/users/${u.id}/password`, { password: pw }), a.passwordReset);
+  };
+  return (
+    <tr data-testid={`user-${u.username}`}>
+      <td>{u.username}</td>
+      <td>
+        <input aria-label={a.displayName} value={v.display_name} onInput={(e) => setV({ ...v, display_name: e.currentTarget.value })} />
+      </td>
+      <td>
+        <select aria-label={a.role} value={v.role} onChange={(e) => setV({ ...v, role: e.currentTarget.value as User['role'] })}>
+          {(['agent', 'supervisor', 'admin'] as const).map((r) => (
+            <option value={r}>{t.role[r]}</option>
+          ))}
+        </select>
+      </td>
+      <td>
+        <select aria-label={a.team} value={v.team_id} onChange={(e) => setV({ ...v, team_id: e.currentTarget.value })}>
+          <option value="">{a.noTeam}</option>
+          {teams.map((tm) => (
+            <option value={tm.id}>{tm.name}</option>
+          ))}
+        </select>
+      </td>
+      <td>
+        <input type="checkbox" aria-label={a.disabled} checked={v.disabled} onChange={(e) => setV({ ...v, disabled: e.currentTarget.checked })} />
+      </td>
+      <td class="actions">
+        <button onClick={() => save.run(() => api('PUT', `/users/${u.id}`, v))}>{a.save}</button>
+        <button class="link" onClick={reset}>
+          {a.resetPassword}
+        </button>
+        {save.line}
+      </td>
+    </tr>
+  );
+}
+
+function Queues({ a }: { a: A }) {
+  const [queues, setQueues] = useState<Queue[]>([]);
+  useEffect(() => {
+    api<{ items: Queue[] }>('GET', '/queues').then((r) => setQueues(r.items));
+  }, []);
+  return (
+    <div class="admin-cards">
+      {queues.map((q) => (
+        <QueueForm key={q.id} q={q} a={a} />
+      ))}
+    </div>
+  );
+}
+
+function QueueForm({ q, a }: { q: Queue; a: A }) {
+  const [v, setV] = useState(q);
+  const [checklist, setChecklist] = useState((q.verification || []).join('\n'));
+  const save = useSave(a);
+  const num = (k: keyof Queue) => (e: Event) => setV({ ...v, [k]: Number((e.currentTarget as HTMLInputElement).value) });
+  return (
+    <form
+      class="card"
+      data-testid={`queue-form-${q.id}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.run(() => api('PUT', `/queues/${q.id}`, { ...v, verification: lines(checklist) }));
+      }}
+    >
+      <h2>
+        {q.name} <small class="muted">{q.id}</small>
+      </h2>
+      <div class="fields">
+        <Field label={a.queueName}>
+          <input value={v.name} onInput={(e) => setV({ ...v, name: e.currentTarget.value })} />
+        </Field>
+        <Field label={a.queueNameEn}>
+          <input value={v.name_en} onInput={(e) => setV({ ...v, name_en: e.currentTarget.value })} />
+        </Field>
+        <Field label={`${a.slTarget} (${a.slPercent})`}>
+          <input type="number" min={0} max={100} value={v.sl_percent} onInput={num('sl_percent')} />
+        </Field>
+        <Field label={`${a.slTarget} (${a.slSeconds})`}>
+          <input type="number" min={0} value={v.sl_seconds} onInput={num('sl_seconds')} />
+        </Field>
+        <Field label={a.acw}>
+          <input type="number" min={0} value={v.acw_seconds} onInput={num('acw_seconds')} />
+        </Field>
+        <Field label={a.holdCallback}>
+          <input type="number" min={0} value={v.hold_callback_seconds} onInput={num('hold_callback_seconds')} />
+        </Field>
+      </div>
+      <Field label={a.verification}>
+        <textarea rows={3} value={checklist} onInput={(e) => setChecklist(e.currentTarget.value)} />
+      </Field>
+      <label class="check">
+        <input type="checkbox" checked={v.verification_required} onChange={(e) => setV({ ...v, verification_required: e.currentTarget.checked })} />{' '}
+        {a.verificationRequired}
+      </label>
+      <button type="submit">{a.save}</button>
+      {save.line}
+    </form>
+  );
+}
+
+function Numbers({ a }: { a: A }) {
+  const [trunks, setTrunks] = useState<Trunk[]>([]);
+  const [queues, setQueues] = useState<Named[]>([]);
+  useEffect(() => {
+    api<{ items: Trunk[] }>('GET', '/trunks').then((r) => setTrunks(r.items));
+    api<{ items: Named[] }>('GET', '/queues').then((r) => setQueues(r.items));
+  }, []);
+  return (
+    <div class="admin-cards wide">
+      {trunks.map((tr) => (
+        <TrunkForm key={tr.id} tr={tr} a={a} queues={queues} />
+      ))}
+    </div>
+  );
+}
+
+function TrunkForm({ tr, a, queues }: { tr: Trunk; a: A; queues: Named[] }) {
+  const [nets, setNets] = useState(tr.allowed_nets.join('\n'));
+  const [numbers, setNumbers] = useState<DID[]>(tr.numbers);
+  const save = useSave(a);
+  const setNumber = (i: number, d: DID) => setNumbers(numbers.map((x, j) => (j === i ? d : x)));
+  return (
+    <form
+      class="card"
+      data-testid={`trunk-form-${tr.id}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.run(() => api('PUT', `/trunks/${tr.id}`, { name: tr.name, allowed_nets: lines(nets), numbers }));
+      }}
+    >
+      <h2>
+        {a.trunk}: {tr.name}
+      </h2>
+      <Field label={a.allowedNets}>
+        <textarea rows={2} value={nets} onInput={(e) => setNets(e.currentTarget.value)} />
+      </Field>
+      {numbers.map((d, i) => (
+        <NumberForm key={d.number} d={d} a={a} queues={queues} onChange={(nd) => setNumber(i, nd)} />
+      ))}
+      <button type="submit">{a.save}</button>
+      {save.line}
+    </form>
+  );
+}
+
+function NumberForm({ d, a, queues, onChange }: { d: DID; a: A; queues: Named[]; onChange: (d: DID) => void }) {
+  const menu = d.menu || [];
+  const setOption = (i: number, o: Partial<DID['menu'][number]>) => onChange({ ...d, menu: menu.map((x, j) => (j === i ? { ...x, ...o } : x)) });
+  const hours = d.hours;
+  const queueSelect = (value: string, set: (v: string) => void, label: string) => (
+    <select aria-label={label} value={value} onChange={(e) => set(e.currentTarget.value)}>
+      <option value="" />
+      {queues.map((q) => (
+        <option value={q.id}>{q.name}</option>
+      ))}
+    </select>
+  );
+  return (
+    <fieldset class="number" data-testid={`number-${d.number}`}>
+      <legend>
+        {a.number}: {d.number}
+      </legend>
+      <div class="fields">
+        <Field label={a.greeting}>
+          <input value={d.greeting} onInput={(e) => onChange({ ...d, greeting: e.currentTarget.value })} />
+        </Field>
+        <Field label={a.defaultQueue}>{queueSelect(d.default_queue, (v) => onChange({ ...d, default_queue: v }), a.defaultQueue)}</Field>
+      </div>
+      <h3>{a.menu}</h3>
+      <table class="grid">
+        <thead>
+          <tr>
+            <th>{a.digit}</th>
+            <th>{a.label}</th>
+            <th>{a.queue}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {menu.map((o, i) => (
+            <tr key={i}>
+              <td>
+                <input class="digit" aria-label={a.digit} maxLength={1} value={o.digit} onInput={(e) => setOption(i, { digit: e.currentTarget.value })} />
+              </td>
+              <td>
+                <input aria-label={a.label} value={o.label} onInput={(e) => setOption(i, { label: e.currentTarget.value })} />
+              </td>
+              <td>{queueSelect(o.queue_id, (v) => setOption(i, { queue_id: v }), a.queue)}</td>
+              <td>
+                <button type="button" class="link" onClick={() => onChange({ ...d, menu: menu.filter((_, j) => j !== i) })}>
+                  {a.remove}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" onClick={() => onChange({ ...d, menu: [...menu, { digit: '', label: '', queue_id: '' }] })}>
+        {a.addOption}
+      </button>
+      <h3>{a.hours}</h3>
+      <label class="check">
+        <input
+          type="checkbox"
+          data-testid="always-open"
+          checked={!hours}
+          onChange={(e) =>
+            onChange({
+              ...d,
+              hours: e.currentTarget.checked
+                ? undefined
+                : { week: { mon: ['09:00-18:00'], tue: ['09:00-18:00'], wed: ['09:00-18:00'], thu: ['09:00-18:00'], fri: ['09:00-18:00'] }, closed_on_holidays: true },
+            })
+          }
+        />{' '}
+        {a.alwaysOpen}
+      </label>
+      {hours && <HoursForm h={hours} a={a} onChange={(h) => onChange({ ...d, hours: h })} />}
+    </fieldset>
+  );
+}
+
+function HoursForm({ h, a, onChange }: { h: Hours; a: A; onChange: (h: Hours) => void }) {
+  // Spans are typed as "09:00-12:00, 13:00-18:00"; the server validates
+  // each and names the one at fault.
+  const setDay = (day: string, text: string) => {
+    const week = { ...h.week };
+    const spans = text
+      .split(/[,、\s]+/)
+      .map((x) => x.trim())
+      .filter(Boolean);
+    if (spans.length) week[day] = spans;
+    else delete week[day];
+    onChange({ ...h, week });
+  };
+  return (
+    <div class="hours">
+      <p class="muted">{a.spans}</p>
+      <div class="days">
+        {days.map((day) => (
+          <Field key={day} label={a.days[day]}>
+            <input data-testid={`hours-${day}`} defaultValue={(h.week[day] || []).join(', ')} onChange={(e) => setDay(day, e.currentTarget.value)} />
+          </Field>
+        ))}
+      </div>
+      <label class="check">
+        <input type="checkbox" checked={h.closed_on_holidays} onChange={(e) => onChange({ ...h, closed_on_holidays: e.currentTarget.checked })} />{' '}
+        {a.closedOnHolidays}
+      </label>
+      <Field label={a.closedDates}>
+        <textarea rows={2} defaultValue={(h.closed || []).join('\n')} onChange={(e) => onChange({ ...h, closed: lines(e.currentTarget.value) })} />
+      </Field>
+    </div>
+  );
+}
+
+function Reasons({ a }: { a: A }) {
+  return (
+    <div class="admin-cards">
+      <NamedList a={a} path="/reasons" title={a.reasonName} />
+      <NamedList a={a} path="/dispositions" title={a.dispositionName} />
+    </div>
+  );
+}
+
+function NamedList({ a, path, title }: { a: A; path: string; title: string }) {
+  const [items, setItems] = useState<Named[]>([]);
+  const [name, setName] = useState('');
+  const save = useSave(a);
+  const load = () => api<{ items: Named[] }>('GET', path).then((r) => setItems(r.items));
+  useEffect(() => {
+    load();
+  }, []);
+  return (
+    <section class="card">
+      <h2>{title}</h2>
+      <ul>
+        {items.map((x) => (
+          <li key={x.id}>{x.name}</li>
+        ))}
+      </ul>
+      <form
+        class="inline"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (await save.run(() => api('POST', path, { name }))) {
+            setName('');
+            load();
+          }
+        }}
+      >
+        <input aria-label={title} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <button type="submit">{a.add}</button>
+      </form>
+      {save.line}
+    </section>
+  );
+}
+
+function Holidays({ a }: { a: A }) {
+  const [year, setYear] = useState(new Date().getFullYear());
+  const [items, setItems] = useState<{ date: string; name: string; name_en: string }[]>([]);
+  useEffect(() => {
+    api<{ items: typeof items }>('GET', '/holidays?year=' + year).then((r) => setItems(r.items));
+  }, [year]);
+  return (
+    <section class="card">
+      <h2>
+        {a.holidays}{' '}
+        <input class="year" type="number" aria-label={a.year} value={year} min={1980} max={2099} onChange={(e) => setYear(Number(e.currentTarget.value))} />
+      </h2>
+      <table class="grid" data-testid="holidays">
+        <tbody>
+          {items.map((h) => (
+            <tr key={h.date}>
+              <td>{h.date}</td>
+              <td>{h.name}</td>
+              <td class="muted">{h.name_en}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
