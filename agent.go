@@ -19,9 +19,10 @@ const (
 
 // NotReadyReasons are the reason codes an agent or supervisor may give for
 // not_ready. The system also sets "missed" (an unanswered offer), "recovery"
-// (after an abusive call), "login" (just logged in, not yet ready) and
-// "disconnected" (the softphone went away).
-var NotReadyReasons = []string{"break", "lunch", "training", "meeting", "recovery", "missed", "login", "disconnected", "other"}
+// (after an abusive call), "login" (just logged in, not yet ready),
+// "disconnected" (the softphone went away) and "protected" (a leader keeps
+// calls away from the agent for a while).
+var NotReadyReasons = []string{"break", "lunch", "training", "meeting", "recovery", "missed", "login", "disconnected", "protected", "other"}
 
 // ValidNotReadyReason reports whether r is a known not-ready reason.
 func ValidNotReadyReason(r string) bool {

@@ -41,11 +41,25 @@ type Contact struct {
 	DispositionID DispositionID `json:"disposition_id,omitempty"`
 	Notes         string        `json:"notes,omitempty"`
 	ThankYou      bool          `json:"thank_you"` // the customer said ありがとう
-	ArrivedAt     time.Time     `json:"arrived_at"`
-	QueuedAt      *time.Time    `json:"queued_at,omitempty"`
-	ConnectedAt   *time.Time    `json:"connected_at,omitempty"`
-	EndedAt       *time.Time    `json:"ended_at,omitempty"`
-	WrappedAt     *time.Time    `json:"wrapped_at,omitempty"`
+	// Verification is the identity check's outcome (本人確認), empty until
+	// the operator records one; VerifiedItems are the checklist items the
+	// caller confirmed.
+	Verification  VerificationOutcome `json:"verification,omitempty"`
+	VerifiedItems []string            `json:"verified_items,omitempty"`
+	// Abusive is the severity the operator gave an abusive call, empty
+	// for an ordinary one.
+	Abusive     Severity   `json:"abusive,omitempty"`
+	ArrivedAt   time.Time  `json:"arrived_at"`
+	QueuedAt    *time.Time `json:"queued_at,omitempty"`
+	ConnectedAt *time.Time `json:"connected_at,omitempty"`
+	EndedAt     *time.Time `json:"ended_at,omitempty"`
+	WrappedAt   *time.Time `json:"wrapped_at,omitempty"`
+	// CallerFlag is the severity of the abusive-call flag on this number
+	// (caller:flagged), read when the contact is: the screen pop warns.
+	CallerFlag Severity `json:"caller_flag,omitempty"`
+	// KeepRecording keeps the call's recording past normal retention (a
+	// flagged call is evidence).
+	KeepRecording bool `json:"keep_recording,omitempty"`
 }
 
 // Validate checks a new contact.
@@ -75,14 +89,4 @@ type ContactFilter struct {
 	QueueID    QueueID
 	State      ContactState
 	Page
-}
-
-// WrapUp is the record an agent writes when a contact has ended (後処理):
-// why the customer called, how it ended, notes, and whether the customer
-// said thank you (ありがとう).
-type WrapUp struct {
-	ReasonID      ReasonID      `json:"reason_id"`
-	DispositionID DispositionID `json:"disposition_id"`
-	Notes         string        `json:"notes"`
-	ThankYou      bool          `json:"thank_you"`
 }

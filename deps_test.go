@@ -12,7 +12,7 @@ import (
 // engines touch no network or database, adapters never import each other.
 var (
 	// pure packages: logic only, testable alone, drivable at full speed.
-	purePackages = []string{"tsunagu/acd", "tsunagu/acd/sim", "tsunagu/calendar", "tsunagu/erlang", "tsunagu/kb", "tsunagu/ivr", "tsunagu/dispatch"}
+	purePackages = []string{"tsunagu/acd", "tsunagu/acd/sim", "tsunagu/calendar", "tsunagu/erlang", "tsunagu/kb", "tsunagu/ivr", "tsunagu/dispatch", "tsunagu/floor"}
 	// adapters: one per outside dependency; only cmd/tsunagu wires them.
 	adapters = []string{"tsunagu/sqlite", "tsunagu/postgres", "tsunagu/inmem", "tsunagu/natsbus", "tsunagu/httpapi",
 		"tsunagu/telephony", "tsunagu/media", "tsunagu/softphone"}

@@ -30,12 +30,15 @@ const (
 	EventSynonymsChanged   EventType = "kb:synonyms_changed"       // {}
 	EventTrunkCreated      EventType = "trunk:created"             // {"name","numbers"}
 	EventTrunkUpdated      EventType = "trunk:updated"             // {"name","numbers"}
+	EventTrunkOutboundSet  EventType = "trunk:outbound_set"        // {"target","transport","allowed_prefixes","auth"}: outbound settings (never the secret)
 	EventCustomerCreated   EventType = "customer:created"          // {}
 	EventCustomerUpdated   EventType = "customer:updated"          // {"fields":[...]}
 	EventCustomerDeleted   EventType = "customer:deleted"          // {}
 	EventCustomerRevealed  EventType = "customer:revealed"         // {"by"}: a read of unmasked personal data
 	EventContactArrived    EventType = "contact:arrived"           // {"direction","number_masked"}
 	EventContactIVRDone    EventType = "contact:ivr_done"          // {"choice","queue_id"}: the phone menu chose a queue
+	EventContactDialing    EventType = "contact:dialing"           // {"agent_id","queue_id","caller_id","number_masked","callback_id"}: an agent's outbound call is being set up
+	EventContactRinging    EventType = "contact:ringing"           // {"status"}: the customer's phone rings (180/183)
 	EventContactQueued     EventType = "contact:queued"            // {"queue_id"}
 	EventContactOffered    EventType = "contact:offered"           // {"agent_id"}
 	EventContactConnected  EventType = "contact:connected"         // {"agent_id"}
@@ -44,12 +47,52 @@ const (
 	EventContactAbandoned  EventType = "contact:abandoned"         // {"wait_seconds"}
 	EventContactEnded      EventType = "contact:ended"             // {"by"}
 	EventContactWrapped    EventType = "contact:wrapped"           // {"disposition_id","reason_id","thank_you"}
-	EventReferenceCreated  EventType = "reference:created"         // skills, teams, reasons, dispositions: {"kind","id"}
+	// Transfers (docs/acd.md). contact:transferred goes to the agent who
+	// let the caller go (blind) or who took them (warm); consult_started
+	// and consult_ended go to the consulted agent's desk, except
+	// consult_ended {"outcome":"completed"} and consult_joined, which go to
+	// the agent who asked.
+	EventContactTransferred    EventType = "contact:transferred"     // {"kind":"blind"|"warm","from_agent","to":{"queue_id"|"agent_id"|"leader"},"queue_id","agent_id"}
+	EventContactConsultStarted EventType = "contact:consult_started" // {"from_agent","queue_id"}: the consulted agent's desk rings
+	EventContactConsultJoined  EventType = "contact:consult_joined"  // {"from_agent","to_agent"}: the two operators talk (the asking agent's event)
+	EventContactConsultEnded   EventType = "contact:consult_ended"   // {"outcome":"completed"|"cancelled"|"caller_hung_up","from_agent","to_agent"}
+	// Recording (the agent's own events, so the desk shows the state) and
+	// supervisor monitoring (no agent: supervisors alone see those).
+	EventRecordingStarted    EventType = "contact:recording_started"    // {}
+	EventRecordingPaused     EventType = "contact:recording_paused"     // {}: silence from now on
+	EventRecordingResumed    EventType = "contact:recording_resumed"    // {"paused_seconds"}
+	EventRecordingStopped    EventType = "contact:recording_stopped"    // {"duration_seconds","dropped_frames"}
+	EventRecordingDownloaded EventType = "contact:recording_downloaded" // {}: an audited read of the audio
+	EventMonitorStarted      EventType = "contact:monitor_started"      // {"mode"}; Subject: the supervisor's user
+	EventMonitorChanged      EventType = "contact:monitor_changed"      // {"mode","from"}
+	EventMonitorStopped      EventType = "contact:monitor_stopped"      // {"reason"}: "stopped" or "call_ended"
+
+	EventReferenceCreated EventType = "reference:created" // skills, teams, reasons, dispositions: {"kind","id"}
+	// The desk around a call (docs/desk.md). contact:flagged alerts the
+	// supervisor and offers the operator a recovery break.
+	EventContactVerified       EventType = "contact:verified"         // {"outcome","checked"}
+	EventContactFeedback       EventType = "contact:feedback"         // {"category","text"}: お客様の声 for the product team
+	EventContactFlagged        EventType = "contact:flagged"          // {"severity"}: an abusive call
+	EventContactCustomerLinked EventType = "contact:customer_linked"  // {"customer_id"}: an unknown caller registered or linked
+	EventCallbackScheduled     EventType = "callback:scheduled"       // {"due_at","owner_id","number_masked"}; Subject is the callback
+	EventCallbackDone          EventType = "callback:done"            // {}
+	EventNoteTemplatesChanged  EventType = "wrapup:templates_changed" // {"count"}
 	// Escalations carry the contact and the asking agent, so that agent's
 	// stream brings the leader's answer; Subject is the escalation's ID.
 	EventEscalationRequested EventType = "escalation:requested" // {"reason","urgency","note"}
 	EventEscalationApproved  EventType = "escalation:approved"  // {"note"}: an exception granted
 	EventEscalationDeclined  EventType = "escalation:declined"  // {"note"}
+	// SIP desk phones: the agent is AgentID; no secret is in the payload.
+	EventAgentSIPSet      EventType = "agent:sip_credentials_set" // {"username"}
+	EventAgentPhoneChosen EventType = "agent:phone_chosen"        // {"kind"}: browser or sip
+	// Targets, praise and protection (docs/floor-praise.md). Praise and
+	// agent:protected carry the agent, so that agent's desk sees them.
+	EventTargetSet         EventType = "target:set"         // {"scope","scope_id","metric","daily"}
+	EventPraiseAchieved    EventType = "praise:achieved"    // {"agent_name","message","message_en","metric","target","count","day"}; Subject: the praise
+	EventPraiseKudos       EventType = "praise:kudos"       // {"agent_name","message","from_name"}; Subject: the praise
+	EventProtectionChanged EventType = "protection:changed" // {"recovery_mode","recovery_minutes","flagged_queue_id"}
+	EventAgentProtected    EventType = "agent:protected"    // {"until","reason"}: calls kept away until then (null: cleared)
+	EventCallerFlagged     EventType = "caller:flagged"     // {"severity","number_masked","keep_recording"}: later calls warn
 )
 
 // Event is one entry of the durable event log. Seq is assigned by the store,

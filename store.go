@@ -159,6 +159,22 @@ type TrunkStore interface {
 	FindTrunkByNumber(ctx context.Context, e164 string) (*Trunk, *DID, error)
 }
 
+// SIPPhoneStore keeps agents' SIP accounts (hashes only) and phone choice.
+type SIPPhoneStore interface {
+	// SetSIPCredentials sets the agent's SIP username and hashes; ECONFLICT
+	// when another agent (of any tenant: REGISTER names only the username)
+	// has the username, ENOTFOUND for an unknown agent.
+	SetSIPCredentials(ctx context.Context, tenant TenantID, agent AgentID, c SIPCredentials) (*SIPPhone, error)
+	// SetPhoneKind chooses where the agent's offers ring.
+	SetPhoneKind(ctx context.Context, tenant TenantID, agent AgentID, kind PhoneKind) (*SIPPhone, error)
+	// FindSIPPhone returns the agent's phone (kind browser and no username
+	// when never set).
+	FindSIPPhone(ctx context.Context, tenant TenantID, agent AgentID) (*SIPPhone, error)
+	// FindSIPUser finds the account of a SIP username, across tenants;
+	// ENOTFOUND when none.
+	FindSIPUser(ctx context.Context, username string) (*SIPPhone, error)
+}
+
 // Store is everything the API serves from.
 type Store interface {
 	TenantStore
@@ -172,6 +188,10 @@ type Store interface {
 	ArticleStore
 	KnowledgeStore
 	EscalationStore
+	SIPPhoneStore
+	CallbackStore
+	DeskStore
+	TargetStore
 	EventLog
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -18,6 +18,9 @@ type Trunk struct {
 	Name        string   `json:"name"`
 	AllowedNets []string `json:"allowed_nets"` // CIDR prefixes or addresses, e.g. "127.0.0.1/32"
 	Numbers     []DID    `json:"numbers"`
+	// Outbound, when set, is how agents' calls leave through this trunk
+	// (PUT /trunks/{id}/outbound); nil: the trunk only takes calls.
+	Outbound *TrunkOutbound `json:"outbound,omitempty"`
 }
 
 // DID is a dialled number a trunk delivers and the phone menu that answers it.
@@ -120,4 +123,132 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// TrunkOutbound is where a trunk sends agents' outbound calls and which
+// numbers they may reach. The carrier's digest secret is write-only: it is
+// stored apart and never read back through the API or the event log.
+type TrunkOutbound struct {
+	// Target is the carrier's SIP address, host:port.
+	Target string `json:"target"`
+	// Transport is "udp" (default) or "tcp".
+	Transport string `json:"transport"`
+	// Username and Password answer the carrier's digest challenge (401/407).
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+	// HasPassword tells an admin a secret is stored, without showing it.
+	HasPassword bool `json:"has_password,omitempty"`
+	// AllowedPrefixes are the E.164 prefixes agents may dial; empty means
+	// Japanese numbers only (+81). International fraud (toll fraud through
+	// a hijacked account) is the costly failure, so anything else must be
+	// allowed by name, e.g. "+1" or "+8210".
+	AllowedPrefixes []string `json:"allowed_prefixes"`
+	// CallerID is the number customers see; empty means the trunk's first
+	// DID. QueueCallerIDs gives a queue its own number (one of the trunk's
+	// DIDs, so the customer can call that queue back).
+	CallerID       string             `json:"caller_id,omitempty"`
+	QueueCallerIDs map[QueueID]string `json:"queue_caller_ids,omitempty"`
+}
+
+// CallRequest is an agent's click-to-call (POST /api/v1/calls): a number,
+// or an open callback (whose number is used when Number is empty), and
+// optionally the queue the call is made for (its caller ID, its wrap-up).
+type CallRequest struct {
+	Number     string     `json:"number"`
+	QueueID    QueueID    `json:"queue_id,omitempty"`
+	CallbackID CallbackID `json:"callback_id,omitempty"`
+}
+
+// DefaultOutboundPrefixes is what agents may dial when a trunk names none.
+var DefaultOutboundPrefixes = []string{"+81"}
+
+// Normalize validates the outbound settings of trunk t.
+func (o *TrunkOutbound) Normalize(t *Trunk) error {
+	o.Target = strings.TrimSpace(o.Target)
+	if _, err := netip.ParseAddrPort(o.Target); err != nil {
+		if h, p, ok := strings.Cut(o.Target, ":"); !ok || h == "" || p == "" || strings.ContainsAny(h, " /@") {
+			return FieldError("target", "Give the carrier's SIP address as host:port.")
+		}
+	}
+	o.Transport = strings.ToLower(strings.TrimSpace(o.Transport))
+	switch o.Transport {
+	case "":
+		o.Transport = "udp"
+	case "udp", "tcp":
+	default:
+		return FieldError("transport", "Transport is udp or tcp.")
+	}
+	if o.Password != "" && o.Username == "" {
+		return FieldError("username", "A password needs a username.")
+	}
+	if len(o.AllowedPrefixes) == 0 {
+		o.AllowedPrefixes = append([]string(nil), DefaultOutboundPrefixes...)
+	}
+	for i, p := range o.AllowedPrefixes {
+		p = strings.TrimSpace(p)
+		ok := len(p) >= 2 && p[0] == '+'
+		for _, r := range p[min(1, len(p)):] {
+			ok = ok && r >= '0' && r <= '9'
+		}
+		if !ok {
+			return FieldError("allowed_prefixes["+itoa(i)+"]", "%q is not an E.164 prefix such as +81.", p)
+		}
+		o.AllowedPrefixes[i] = p
+	}
+	own := func(field, n string) (string, error) {
+		e, err := NormalizePhone(n)
+		if err != nil {
+			return "", FieldError(field, "%s", ErrorMessage(err))
+		}
+		for _, d := range t.Numbers {
+			if d.Number == e {
+				return e, nil
+			}
+		}
+		return "", FieldError(field, "Caller ID %s is not one of this trunk's numbers.", e)
+	}
+	if o.CallerID != "" {
+		n, err := own("caller_id", o.CallerID)
+		if err != nil {
+			return err
+		}
+		o.CallerID = n
+	}
+	for q, n := range o.QueueCallerIDs {
+		e, err := own("queue_caller_ids."+string(q), n)
+		if err != nil {
+			return err
+		}
+		o.QueueCallerIDs[q] = e
+	}
+	return nil
+}
+
+// Allows reports whether agents may dial number (E.164).
+func (o *TrunkOutbound) Allows(number string) bool {
+	ps := o.AllowedPrefixes
+	if len(ps) == 0 {
+		ps = DefaultOutboundPrefixes
+	}
+	for _, p := range ps {
+		if strings.HasPrefix(number, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// CallerIDFor is the number a call for queue shows: the queue's own, the
+// trunk's outbound caller ID, or the trunk's first DID.
+func (o *TrunkOutbound) CallerIDFor(t *Trunk, queue QueueID) string {
+	if n := o.QueueCallerIDs[queue]; n != "" && queue != "" {
+		return n
+	}
+	if o.CallerID != "" {
+		return o.CallerID
+	}
+	if len(t.Numbers) > 0 {
+		return t.Numbers[0].Number
+	}
+	return ""
 }

@@ -25,6 +25,9 @@ type agent struct {
 	contact       *contact // offered, on-contact or in ACW for
 	members       []*member
 	timer         timerRef // offer timeout or ACW end
+
+	direct  []*contact // transferred to this agent by name (transfer.go)
+	consult *contact   // being consulted about (transfer.go)
 }
 
 func (a *agent) level(s int32) int {

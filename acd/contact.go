@@ -41,10 +41,23 @@ type contact struct {
 	agent        *agent
 	timer        timerRef
 	why          *Explanation
+
+	// Transfers (transfer.go): SL counts from slSince when set; headEff, when
+	// set, puts the contact at the head of its queue; direct marks a
+	// transfer to the preferred agent by name; consult is the agent
+	// consulted while connected.
+	slSince time.Time
+	headEff int64
+	direct  bool
+	consult *agent
 }
 
 func (c *contact) effTime(e *Engine, q *queue) int64 {
-	return c.enqueuedAt.UnixNano() - int64(q.cfg.Priority+c.priority)*int64(e.cfg.PriorityBoost)
+	eff := c.enqueuedAt.UnixNano() - int64(q.cfg.Priority+c.priority)*int64(e.cfg.PriorityBoost)
+	if c.headEff != 0 && c.headEff < eff {
+		return c.headEff // transferred: at the head of the line (transfer.go)
+	}
+	return eff
 }
 
 // score is the contact's place in the global order at now.

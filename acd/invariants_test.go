@@ -71,6 +71,9 @@ func (e *Engine) check() error {
 	for _, a := range e.agentList {
 		switch a.state {
 		case Reserved, OnContact:
+			if a.state == OnContact && a.contact == nil && a.consult != nil && a.consult.consult == a {
+				break // consulted about another agent's contact (transfer.go)
+			}
 			if a.contact == nil || a.contact.agent != a {
 				return fmt.Errorf("agent %s %s without its contact", a.id, a.state)
 			}

@@ -69,7 +69,11 @@ func (e *Engine) Accept(now time.Time, cid tsunagu.ContactID, aid tsunagu.AgentI
 	c.state = connected
 	q := c.q
 	q.answered++
-	if e.now.Sub(c.enqueuedAt) <= q.cfg.SLThreshold {
+	slFrom := c.enqueuedAt
+	if !c.slSince.IsZero() {
+		slFrom = c.slSince // transferred: SL counts from the transfer (transfer.go)
+	}
+	if e.now.Sub(slFrom) <= q.cfg.SLThreshold {
 		q.answeredInSL++
 	}
 	return e.out, nil
@@ -133,6 +137,7 @@ func (e *Engine) End(now time.Time, cid tsunagu.ContactID) ([]Decision, error) {
 		return nil, conflict("contact %s is not connected", cid)
 	}
 	e.advance(now)
+	e.dropConsult(c)
 	a := c.agent
 	e.forget(c)
 	c.agent = nil

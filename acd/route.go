@@ -90,6 +90,9 @@ func (e *Engine) routeContact(c *contact, trigger string) bool {
 		if a == nil || a.state != Available {
 			return false
 		}
+		if c.direct {
+			return e.offerDirect(c, a, x)
+		}
 		for _, m := range a.members {
 			if m.q == q {
 				if why, i := e.eligible(c, a); why == okEligible {
@@ -189,6 +192,9 @@ func siftDown(h []int, i int, less func(i, j int) bool) {
 func (e *Engine) routeAgent(a *agent, trigger string) bool {
 	if a.state != Available {
 		return false
+	}
+	if len(a.direct) > 0 && e.routeDirect(a, trigger) {
+		return true
 	}
 	var best *contact
 	var bestScore float64

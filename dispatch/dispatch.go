@@ -26,6 +26,11 @@ type Store interface {
 	tsunagu.AgentStore
 	tsunagu.QueueStore
 	tsunagu.ContactStore
+	tsunagu.TargetStore
+	WrapContact(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID, w *tsunagu.WrapUp) (*tsunagu.Contact, error)
+	// Transfers (transfer.go): consultation events, and the leaders.
+	AppendEvents(ctx context.Context, events ...tsunagu.Event) error
+	ListUsers(ctx context.Context, tenant tsunagu.TenantID, p tsunagu.Page) ([]tsunagu.User, string, error)
 }
 
 // Phone is the voice side: bridging a queued caller with an agent's audio
@@ -54,6 +59,14 @@ type Dispatcher struct {
 	Now   func() time.Time
 	// OfferTimeout overrides DefaultOfferTimeout (tests).
 	OfferTimeout time.Duration
+
+	xfer transfers // consultations in progress (transfer.go)
+
+	rings rings // offers ringing a desk phone (ring.go)
+
+	// Outbound places agents' calls (outbound.go); nil: none.
+	Outbound OutboundPhone
+	out      outbounds // agents on an outbound call (outbound.go)
 
 	mu      sync.Mutex
 	tenants map[tsunagu.TenantID]*tenant

@@ -3,9 +3,7 @@ package dispatch
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"tsunagu"
 	"tsunagu/acd"
@@ -16,6 +14,7 @@ import (
 func (d *Dispatcher) apply(ctx context.Context, t *tenant, ds []acd.Decision) {
 	for _, dec := range ds {
 		var err error
+		d.stopRing(dec) // ring.go: an offer that ended stops ringing (CANCEL)
 		switch dec.Kind {
 		case acd.DecisionOffer:
 			// The agent is reserved before the offer is announced, so a
@@ -25,10 +24,14 @@ func (d *Dispatcher) apply(ctx context.Context, t *tenant, ds []acd.Decision) {
 			if dec.Why != nil {
 				payload["why"] = dec.Why.String()
 			}
-			_, err = d.Store.UpdateContact(ctx, t.id, dec.Contact, tsunagu.EventContactOffered, payload, func(c *tsunagu.Contact) error {
+			var offered *tsunagu.Contact
+			offered, err = d.Store.UpdateContact(ctx, t.id, dec.Contact, tsunagu.EventContactOffered, payload, func(c *tsunagu.Contact) error {
 				c.State, c.AgentID = tsunagu.ContactOffered, dec.Agent
 				return nil
 			})
+			if err == nil {
+				d.ring(ctx, t, offered) // ring.go: a desk phone rings by itself
+			}
 		case acd.DecisionOfferTimedOut:
 			// The agent missed it; the caller keeps their place at the head.
 			d.syncAgent(ctx, t, dec.Agent)
@@ -60,6 +63,7 @@ func (d *Dispatcher) apply(ctx context.Context, t *tenant, ds []acd.Decision) {
 
 // Enqueue takes a caller who chose a queue (telephony.Router).
 func (d *Dispatcher) Enqueue(ctx context.Context, c *tsunagu.Contact) error {
+	c = d.routeFlagged(ctx, c) // protect.go: a flagged caller may go to another queue
 	spec := acd.ContactSpec{ID: c.ID, Queue: c.QueueID}
 	err := d.do(ctx, c.TenantID, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
 		return e.Queue(now, spec)
@@ -113,6 +117,9 @@ func (d *Dispatcher) Abandoned(ctx context.Context, tid tsunagu.TenantID, id tsu
 // Ended tells the engine a connected caller hung up (telephony.Router): the
 // agent goes to after-call work.
 func (d *Dispatcher) Ended(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID) {
+	if d.outboundEnded(ctx, tid, id) { // an agent's outbound call (outbound.go)
+		return
+	}
 	if err := d.end(ctx, tid, id); err != nil && tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
 		d.log().Warn("dispatch: end", "contact_id", id, "err", err)
 	}
@@ -127,6 +134,7 @@ func (d *Dispatcher) end(ctx context.Context, tid tsunagu.TenantID, id tsunagu.C
 		return e.End(now, id)
 	}, func(ctx context.Context, t *tenant) error {
 		d.syncAgent(ctx, t, c.AgentID)
+		d.consultGone(ctx, t, id) // ended mid-consultation (transfer.go)
 		return nil
 	})
 }
@@ -138,6 +146,12 @@ func (d *Dispatcher) SetAgentState(ctx context.Context, tid tsunagu.TenantID, id
 	stored, err := d.Store.FindAgent(ctx, tid, id)
 	if err != nil {
 		return nil, err
+	}
+	if err := d.checkProtected(ctx, tid, id, ch); err != nil {
+		return nil, err // protect.go: a recovery break or a leader keeps calls away
+	}
+	if err := d.busyOutbound(id); err != nil {
+		return nil, err // outbound.go: on an outbound call or its wrap-up
 	}
 	if ch.State == tsunagu.AgentAvailable && d.Phone != nil && !d.Phone.Reachable(id) {
 		return nil, &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: "state",
@@ -209,6 +223,11 @@ func (d *Dispatcher) PhoneLost(agent tsunagu.AgentID) {
 // Answer is the agent taking the contact offered to them: the caller is
 // bridged to the agent's phone and the contact is connected.
 func (d *Dispatcher) Answer(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (*tsunagu.Contact, error) {
+	// ring.go: answered (at the desk or on the phone): the phone stops ringing.
+	d.rings.stop(id)
+	if c, ok, err := d.answerConsult(ctx, tid, id, agent); ok { // a consultation rang (transfer.go)
+		return c, err
+	}
 	var out *tsunagu.Contact
 	err := d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
 		return e.Accept(now, id, agent)
@@ -237,6 +256,11 @@ func (d *Dispatcher) Answer(ctx context.Context, tid tsunagu.TenantID, id tsunag
 // Decline is the agent refusing an offer: they stay available and the
 // caller keeps their place.
 func (d *Dispatcher) Decline(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) error {
+	// ring.go: a declined offer stops ringing the phone.
+	d.rings.stop(id)
+	if ok, err := d.declineConsult(ctx, tid, id, agent); ok { // a consultation rang (transfer.go)
+		return err
+	}
 	return d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
 		return e.Refuse(now, id, agent)
 	}, func(ctx context.Context, t *tenant) error {
@@ -258,6 +282,9 @@ func (d *Dispatcher) Decline(ctx context.Context, tid tsunagu.TenantID, id tsuna
 func (d *Dispatcher) Hangup(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) error {
 	c, err := d.Store.FindContact(ctx, tid, id)
 	if err != nil {
+		return err
+	}
+	if ok, err := d.cancelDial(ctx, c, agent); ok { // an outbound call still ringing (outbound.go)
 		return err
 	}
 	if c.AgentID != agent || c.State != tsunagu.ContactConnected {
@@ -327,31 +354,45 @@ func (d *Dispatcher) hold(ctx context.Context, tid tsunagu.TenantID, id tsunagu.
 	return d.Store.UpdateContact(ctx, tid, id, typ, payload, func(*tsunagu.Contact) error { return nil })
 }
 
-// validateWrapUp checks a wrap-up against the tenant's reasons and
-// dispositions.
-func validateWrapUp(ctx context.Context, w *tsunagu.WrapUp, s Store, tid tsunagu.TenantID) error {
-	w.Notes = strings.TrimSpace(w.Notes)
-	if utf8.RuneCountInString(w.Notes) > 10000 {
-		return tsunagu.FieldError("notes", "Notes are at most 10,000 characters.")
+// validateWrapUp checks a wrap-up of c against its queue (verification
+// required?) and the tenant's reasons and dispositions. A reason is required
+// once the tenant has defined any: an unexplained contact is a gap in every
+// report that groups by reason.
+func validateWrapUp(ctx context.Context, w *tsunagu.WrapUp, s Store, c *tsunagu.Contact, now time.Time) error {
+	var queue *tsunagu.Queue
+	if c.QueueID != "" {
+		qs, err := s.ListQueues(ctx, c.TenantID)
+		if err != nil {
+			return err
+		}
+		for i := range qs {
+			if qs[i].ID == c.QueueID {
+				queue = &qs[i]
+			}
+		}
+	}
+	if err := w.Check(c, queue, now); err != nil {
+		return err
+	}
+	rs, err := s.ListReasons(ctx, c.TenantID)
+	if err != nil {
+		return err
+	}
+	if w.ReasonID == "" && len(rs) > 0 {
+		return tsunagu.FieldError("reason_id", "Choose why the customer called.")
+	}
+	if w.ReasonID != "" && !containsID(rs, func(x tsunagu.ContactReason) bool { return x.ID == w.ReasonID }) {
+		return tsunagu.FieldError("reason_id", "Unknown contact reason %q.", w.ReasonID)
 	}
 	if w.DispositionID == "" {
 		return tsunagu.FieldError("disposition_id", "Choose how the contact ended.")
 	}
-	ds, err := s.ListDispositions(ctx, tid)
+	ds, err := s.ListDispositions(ctx, c.TenantID)
 	if err != nil {
 		return err
 	}
 	if !containsID(ds, func(x tsunagu.Disposition) bool { return x.ID == w.DispositionID }) {
 		return tsunagu.FieldError("disposition_id", "Unknown disposition %q.", w.DispositionID)
-	}
-	if w.ReasonID != "" {
-		rs, err := s.ListReasons(ctx, tid)
-		if err != nil {
-			return err
-		}
-		if !containsID(rs, func(x tsunagu.ContactReason) bool { return x.ID == w.ReasonID }) {
-			return tsunagu.FieldError("reason_id", "Unknown contact reason %q.", w.ReasonID)
-		}
 	}
 	return nil
 }
@@ -365,28 +406,39 @@ func containsID[T any](xs []T, match func(T) bool) bool {
 	return false
 }
 
-// Wrap records the wrap-up of an ended contact and makes the agent ready.
+// Wrap records the wrap-up of an ended contact, with the feedback, promised
+// callback and abusive flag it carries, and makes the agent ready.
 func (d *Dispatcher) Wrap(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID, w tsunagu.WrapUp) (*tsunagu.Contact, error) {
-	if err := validateWrapUp(ctx, &w, d.Store, tid); err != nil {
-		return nil, err
-	}
-	now := d.now()
-	c, err := d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactWrapped,
-		map[string]any{"disposition_id": w.DispositionID, "reason_id": w.ReasonID, "thank_you": w.ThankYou}, func(c *tsunagu.Contact) error {
-			if c.AgentID != agent {
-				return tsunagu.Errorf(tsunagu.EFORBIDDEN, "Contact %s is not yours to wrap up.", id)
-			}
-			if c.State != tsunagu.ContactEnded {
-				return tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s has not ended (it is %s).", id, c.State)
-			}
-			c.State, c.ReasonID, c.DispositionID, c.Notes, c.ThankYou, c.WrappedAt = tsunagu.ContactWrapped, w.ReasonID, w.DispositionID, w.Notes, w.ThankYou, &now
-			return nil
-		})
+	cur, err := d.Store.FindContact(ctx, tid, id)
 	if err != nil {
 		return nil, err
 	}
+	if c, ok, err := d.wrapTransferred(ctx, tid, cur, agent, w); ok { // their part of a transfer (transfer.go)
+		return c, err
+	}
+	if cur.AgentID != agent {
+		return nil, tsunagu.Errorf(tsunagu.EFORBIDDEN, "Contact %s is not yours to wrap up.", id)
+	}
+	if cur.State != tsunagu.ContactEnded {
+		return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s has not ended (it is %s).", id, cur.State)
+	}
+	if err := validateWrapUp(ctx, &w, d.Store, cur, d.now()); err != nil {
+		return nil, err
+	}
+	c, err := d.Store.WrapContact(ctx, tid, id, agent, &w)
+	if err != nil {
+		return nil, err
+	}
+	next := d.afterWrap(ctx, tid, c) // protect.go: achievements, the abusive flag's recovery
+	// outbound.go: back to the state before dialling.
+	if d.wrapOutbound(ctx, tid, c, agent, next) {
+		return c, nil
+	}
 	err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
 		st, err := e.Agent(agent)
+		if next != "" && err == nil && st.State != acd.NotReady {
+			return e.NotReady(now, agent, next) // after the call in progress, if already on the next one
+		}
 		if err != nil || st.State != acd.ACW {
 			return nil, nil // ACW already timed out, or the agent logged out
 		}

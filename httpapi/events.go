@@ -103,12 +103,22 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request, p *tsunagu.Pr
 }
 
 // stream sends the caller's events after since, in order, each once. It
-// subscribes to the bus before reading the store so nothing falls between
-// the two, and drops duplicates by sequence. When the bus drops it for being
-// slow, it catches up from the store again: the log is the truth, the bus
-// only a hint that there is more.
+// subscribes to the server's hub (the bus, fanned out) before reading the
+// store so nothing falls between the two, and drops duplicates by sequence.
+// When the hub drops it for being slow, it catches up from the store again:
+// the log is the truth, the bus only a hint that there is more.
 func (s *Server) stream(ctx context.Context, r *http.Request, c *websocket.Conn, p *tsunagu.Principal, since int64) error {
 	last := since
+	write := func(b []byte) error {
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := c.Write(wctx, websocket.MessageText, b); err != nil {
+			return err
+		}
+		s.metrics.eventsSent.Inc()
+		return nil
+	}
+	// send is for events read from the store, checked and encoded here.
 	send := func(e tsunagu.Event) error {
 		if e.Seq <= last || e.TenantID != p.TenantID {
 			return nil
@@ -121,18 +131,23 @@ func (s *Server) stream(ctx context.Context, r *http.Request, c *websocket.Conn,
 		if err != nil {
 			return err
 		}
-		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		if err := c.Write(wctx, websocket.MessageText, b); err != nil {
-			return err
+		return write(b)
+	}
+	// sendFrame is for live events: the hub has checked and encoded them.
+	sendFrame := func(f *frame) error {
+		if f.seq <= last {
+			return nil
 		}
-		s.metrics.eventsSent.Inc()
-		return nil
+		last = f.seq
+		if f.err != nil {
+			return f.err
+		}
+		return write(f.data)
 	}
 	ping := time.NewTicker(streamPing)
 	defer ping.Stop()
 	for {
-		live, cancel := s.bus.Subscribe(s.streamBuffer)
+		live, cancel := s.hub.subscribe(p)
 		for {
 			evs, err := s.store.ListEvents(ctx, p.TenantID, last, catchUpPage)
 			if err != nil {
@@ -155,11 +170,11 @@ func (s *Server) stream(ctx context.Context, r *http.Request, c *websocket.Conn,
 			case <-ctx.Done():
 				cancel()
 				return ctx.Err()
-			case e, ok := <-live:
+			case f, ok := <-live:
 				if !ok {
 					break follow // dropped for lagging: catch up from the store
 				}
-				if err := send(e); err != nil {
+				if err := sendFrame(f); err != nil {
 					cancel()
 					return err
 				}

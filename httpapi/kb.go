@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"tsunagu"
@@ -15,6 +17,170 @@ import (
 // KnowledgeBase answers knowledge searches for a tenant (kb.Indexer).
 type KnowledgeBase interface {
 	Search(ctx context.Context, tenant tsunagu.TenantID, query string, opts kb.SearchOptions) ([]kb.Result, error)
+	// Scoped returns the published articles scoped to a queue, most solved first.
+	Scoped(ctx context.Context, tenant tsunagu.TenantID, queue string, limit int) ([]kb.Result, error)
+	// Lookup returns the published articles among ids, in that order.
+	Lookup(ctx context.Context, tenant tsunagu.TenantID, ids []string) ([]kb.Result, error)
+}
+
+// solvedCounter is the store's count of recent "solved with this" marks by
+// the solved contact's queue and reason (sqlite.DB). A store without it
+// gives no "solved-often" suggestions.
+type solvedCounter interface {
+	SolvedArticles(ctx context.Context, tenant tsunagu.TenantID, queue tsunagu.QueueID, reason tsunagu.ReasonID, since time.Time, limit int) ([]kb.SolvedCount, error)
+}
+
+// SuggestResults is the answer of GET /api/v1/kb/suggest.
+type SuggestResults struct {
+	Results []kb.Suggestion `json:"results"`
+}
+
+// suggestWindow is how far back "solved with this" marks count for
+// suggestions: long enough to have a few marks in a small center, short
+// enough that last season's campaign fades.
+const suggestWindow = 90 * 24 * time.Hour
+
+// kbSuggest offers articles for a contact before the operator types
+// anything: those that solved contacts of the same queue or reason lately,
+// then matches for the contact reason and for the phone-menu choice the
+// caller made, then the articles scoped to the queue. Each says why. An
+// agent asks only about a call offered or connected to them; leaders about
+// any.
+func (s *Server) kbSuggest(w http.ResponseWriter, r *http.Request) error {
+	if s.kb == nil {
+		return tsunagu.Errorf(tsunagu.ENOTIMPLEMENTED, "Knowledge search is not configured on this server.")
+	}
+	p := principal(r)
+	q := r.URL.Query()
+	id := tsunagu.ContactID(q.Get("contact_id"))
+	if id == "" {
+		return tsunagu.FieldError("contact_id", "Say which contact to suggest articles for.")
+	}
+	limit := 5
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 20 {
+			return tsunagu.FieldError("limit", "limit must be 1–20.")
+		}
+		limit = n
+	}
+	ctx := r.Context()
+	c, err := s.store.FindContact(ctx, p.TenantID, id)
+	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+		return &tsunagu.Error{Code: tsunagu.ENOTFOUND, Field: "contact_id", Message: "No such call."}
+	} else if err != nil {
+		return err
+	}
+	if !p.Role.AtLeast(tsunagu.RoleSupervisor) &&
+		(c.AgentID == "" || c.AgentID != p.AgentID || (c.State != tsunagu.ContactOffered && c.State != tsunagu.ContactConnected)) {
+		return &tsunagu.Error{Code: tsunagu.EFORBIDDEN, Field: "contact_id", Message: "This call is not yours."}
+	}
+
+	out := []kb.Suggestion{}
+	seen := map[string]bool{}
+	add := func(rs []kb.Result, why string) {
+		for _, res := range rs {
+			if len(out) < limit && !seen[res.ID] {
+				seen[res.ID] = true
+				out = append(out, kb.Suggestion{Result: res, Why: why})
+			}
+		}
+	}
+	// Slot for incidents: articles pinned to an active incident
+	// (kb.WhyIncident) go first here. There is no incident model yet, so
+	// nothing is added.
+
+	if sc, ok := s.store.(solvedCounter); ok && (c.QueueID != "" || c.ReasonID != "") {
+		counts, err := sc.SolvedArticles(ctx, p.TenantID, c.QueueID, c.ReasonID, s.now().Add(-suggestWindow), limit)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(counts))
+		for i, n := range counts {
+			ids[i] = n.ArticleID
+		}
+		rs, err := s.kb.Lookup(ctx, p.TenantID, ids)
+		if err != nil {
+			return err
+		}
+		add(rs, kb.WhySolvedOften)
+	}
+	search := func(text, why string, opts kb.SearchOptions) error {
+		if text == "" || len(out) >= limit {
+			return nil
+		}
+		opts.Limit = limit
+		rs, err := s.kb.Search(ctx, p.TenantID, text, opts)
+		if err != nil {
+			return err
+		}
+		add(rs, why)
+		return nil
+	}
+	if c.ReasonID != "" {
+		reasons, err := s.store.ListReasons(ctx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		for _, rs := range reasons {
+			if rs.ID == c.ReasonID {
+				if err := search(rs.Name, kb.WhyReason, kb.SearchOptions{QueueID: string(c.QueueID)}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	label, err := s.menuLabel(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := search(label, kb.WhyMenu, kb.SearchOptions{QueueID: string(c.QueueID)}); err != nil {
+		return err
+	}
+	if c.QueueID != "" && len(out) < limit {
+		rs, err := s.kb.Scoped(ctx, p.TenantID, string(c.QueueID), limit)
+		if err != nil {
+			return err
+		}
+		add(rs, kb.WhyQueue)
+	}
+	return reply(w, http.StatusOK, SuggestResults{Results: out})
+}
+
+// menuLabel returns the label of the phone-menu option the caller chose
+// (一般のお問い合わせ, 料金・解約 …), "" when they chose none. The contact
+// records the digit and queue (contact:ivr_done), the trunk the label.
+func (s *Server) menuLabel(ctx context.Context, c *tsunagu.Contact) (string, error) {
+	evs, err := s.store.ContactEvents(ctx, c.TenantID, c.ID)
+	if err != nil {
+		return "", err
+	}
+	var done struct {
+		Choice  string          `json:"choice"`
+		QueueID tsunagu.QueueID `json:"queue_id"`
+	}
+	for _, e := range evs {
+		if e.Type == tsunagu.EventContactIVRDone {
+			_ = json.Unmarshal(e.Payload, &done)
+		}
+	}
+	if done.Choice == "" {
+		return "", nil
+	}
+	trunks, err := s.store.ListTrunks(ctx, c.TenantID)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range trunks {
+		for _, d := range t.Numbers {
+			for _, o := range d.Menu {
+				if o.Digit == done.Choice && o.QueueID == done.QueueID {
+					return o.Label, nil
+				}
+			}
+		}
+	}
+	return "", nil
 }
 
 // SearchResults is the answer of GET /api/v1/kb/search.

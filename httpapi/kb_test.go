@@ -174,3 +174,136 @@ func urlEscape(s string) string {
 	}
 	return b.String()
 }
+
+// TestKB_Suggest: when a call reaches the operator, the knowledge panel
+// offers articles before anything is typed — what solved calls of the same
+// queue or reason lately, matches for the contact reason and the phone-menu
+// choice, and articles scoped to the queue — each saying why, and only to
+// the operator the call is offered or connected to (leaders: any call).
+func TestKB_Suggest(t *testing.T) {
+	var indexer *kb.Indexer
+	dir := t.TempDir()
+	e := newEnv(t, func(c *httpapi.Config) {
+		indexer = &kb.Indexer{Store: c.Store.(*sqlite.DB), Bus: c.Bus,
+			Open: func(ctx context.Context, tenant tsunagu.TenantID) (kb.TenantIndex, error) {
+				return sqlite.OpenKBIndex(ctx, filepath.Join(dir, string(tenant)+".db"))
+			}}
+		c.KB = indexer
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	runDone := make(chan error, 1)
+	go func() { runDone <- indexer.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-runDone
+	}()
+
+	trunk := &tsunagu.Trunk{TenantID: "a", Name: "代表", AllowedNets: []string{"127.0.0.1/32"}, Numbers: []tsunagu.DID{{Number: "0312345678",
+		Menu: []tsunagu.MenuOption{{Digit: "1", Label: "技術サポート", QueueID: "tech"}, {Digit: "3", Label: "料金・解約", QueueID: "billing"}}, DefaultQueue: "tech"}}}
+	if err := e.db.CreateTrunk(ctx, trunk); err != nil {
+		t.Fatal(err)
+	}
+	reason := &tsunagu.ContactReason{TenantID: "a", Name: "住所変更", NameEn: "Change of address"}
+	if err := e.db.CreateReason(ctx, reason); err != nil {
+		t.Fatal(err)
+	}
+	sv := e.login("a-supervisor")
+	ids := map[string]string{}
+	for key, body := range map[string]string{
+		"menu":   `{"title":"解約の手続き","body":"マイページの「ご契約内容」から解約できます。"}`,
+		"queue":  `{"title":"請求書の再発行","body":"紙の請求書は郵送で再発行します。","queue_ids":["billing"]}`,
+		"reason": `{"title":"住所変更の手順","body":"ご登録住所はマイページで変更できます。"}`,
+		"solved": `{"title":"口座振替の登録","body":"口座振替依頼書を郵送します。"}`,
+		"tech":   `{"title":"Wi-Fiがつながらない","body":"ルーターを再起動してください。","queue_ids":["tech"]}`,
+	} {
+		res := sv.do("POST", "/api/v1/kb/articles", body)
+		if res.StatusCode != 201 {
+			t.Fatalf("create %s: %d %s", key, res.StatusCode, res.body)
+		}
+		var a tsunagu.Article
+		res.json(&a)
+		ids[key] = string(a.ID)
+	}
+
+	agent := e.users["a-agent"].AgentID
+	// call stores an inbound call that chose digit 3 (料金・解約) in the
+	// menu and waits in the billing queue.
+	call := func() *tsunagu.Contact {
+		t.Helper()
+		c := &tsunagu.Contact{TenantID: "a", Direction: tsunagu.Inbound, Number: "09012345678", ArrivedAt: time.Now()}
+		if err := e.db.CreateContact(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.db.UpdateContact(ctx, "a", c.ID, tsunagu.EventContactIVRDone, map[string]any{"choice": "3", "queue_id": "billing"},
+			func(c *tsunagu.Contact) error { c.State, c.QueueID = tsunagu.ContactQueued, "billing"; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	connect := func(c *tsunagu.Contact, reasonID tsunagu.ReasonID) {
+		t.Helper()
+		if _, err := e.db.UpdateContact(ctx, "a", c.ID, tsunagu.EventContactConnected, nil, func(c *tsunagu.Contact) error {
+			now := time.Now()
+			c.State, c.AgentID, c.ConnectedAt, c.ReasonID = tsunagu.ContactConnected, agent, &now, reasonID
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	op := e.login("a-agent")
+	// An earlier billing call was solved with the 口座振替 article.
+	earlier := call()
+	connect(earlier, "")
+	if res := op.do("POST", "/api/v1/kb/articles/"+ids["solved"]+"/solved", map[string]string{"contact_id": string(earlier.ID)}); res.StatusCode != 200 {
+		t.Fatalf("solved: %d %s", res.StatusCode, res.body)
+	}
+	seq, _ := e.db.LastSeq(ctx)
+	if err := indexer.WaitFor(ctx, "a", seq); err != nil {
+		t.Fatal(err)
+	}
+
+	live := call()
+	var got httpapi.SuggestResults
+	if res := op.do("GET", "/api/v1/kb/suggest?contact_id="+string(live.ID), nil); res.StatusCode != 403 || res.problem().Field != "contact_id" {
+		t.Fatalf("agent asking about a call not offered to them: %d %s", res.StatusCode, res.body)
+	}
+	connect(live, reason.ID)
+	res := op.do("GET", "/api/v1/kb/suggest?contact_id="+string(live.ID), nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("suggest: %d %s", res.StatusCode, res.body)
+	}
+	res.json(&got)
+	var seen []string
+	for _, r := range got.Results {
+		seen = append(seen, r.Why+":"+r.ID)
+		if r.Title == "" || r.Snippet == "" {
+			t.Errorf("suggestion without title or snippet: %+v", r)
+		}
+	}
+	want := []string{"solved-often:" + ids["solved"], "reason:" + ids["reason"], "menu:" + ids["menu"], "queue:" + ids["queue"]}
+	if strings.Join(seen, " ") != strings.Join(want, " ") {
+		t.Fatalf("suggestions = %v, want %v", seen, want)
+	}
+	sv.do("GET", "/api/v1/kb/suggest?limit=2&contact_id="+string(live.ID), nil).json(&got)
+	if len(got.Results) != 2 || got.Results[0].ID != ids["solved"] {
+		t.Fatalf("leader, limit 2: %+v", got.Results)
+	}
+
+	for _, c := range []struct {
+		who, query string
+		status     int
+		field      string
+	}{
+		{"a-agent", "", 400, "contact_id"},
+		{"a-agent", "contact_id=" + string(live.ID) + "&limit=0", 400, "limit"},
+		{"a-agent", "contact_id=con_nope", 404, "contact_id"},
+		{"b-supervisor", "contact_id=" + string(live.ID), 404, "contact_id"}, // tenant b sees nothing of a's
+	} {
+		res := e.login(c.who).do("GET", "/api/v1/kb/suggest?"+c.query, nil)
+		if res.StatusCode != c.status || res.problem().Field != c.field {
+			t.Errorf("%s ?%s: %d %s, want %d on %s", c.who, c.query, res.StatusCode, res.body, c.status, c.field)
+		}
+	}
+}

@@ -50,8 +50,15 @@ type Config struct {
 	Dispatch Dispatcher
 	// Softphone answers browsers' WebRTC offers; nil answers 501.
 	Softphone Softphone
-	// StreamBuffer is each event stream's bus buffer (4096 when zero); a
-	// stream that falls further behind catches up from the store.
+	// LiveCalls pauses recordings, serves them and joins supervisors to
+	// calls (recording.go, monitor.go); nil answers 501.
+	LiveCalls LiveCalls
+	// Floor serves the supervisors' live figures (GET /floor); nil answers 501.
+	Floor FloorBoard
+	// StreamBuffer is the event streams' bus buffer (4096 when zero; one
+	// subscription serves every stream) and caps each stream's own queue
+	// (256 frames); a stream that falls further behind catches up from the
+	// store.
 	StreamBuffer int
 }
 
@@ -78,13 +85,17 @@ type Server struct {
 	draining   atomic.Bool
 	ipLimiter  *windowLimiter
 	metrics    *metrics
-	// streamBuffer is each event stream's bus subscription buffer.
+	// streamBuffer is the event streams' bus subscription buffer.
 	streamBuffer int
 	kb           KnowledgeBase
 	dispatch     Dispatcher
 	softphone    Softphone
+	liveCalls    LiveCalls
+	floorBoard   FloorBoard
 	// streams counts running event streams so shutdown can wait for them.
 	streams sync.WaitGroup
+	// hub fans the bus out to the event streams (eventhub.go).
+	hub *hub
 }
 
 // route is one API endpoint and the least role that may call it ("" = public).
@@ -112,10 +123,13 @@ func New(cfg Config) *Server {
 		kb:           cfg.KB,
 		dispatch:     cfg.Dispatch,
 		softphone:    cfg.Softphone,
+		liveCalls:    cfg.LiveCalls,
+		floorBoard:   cfg.Floor,
 	}
 	if s.streamBuffer <= 0 {
 		s.streamBuffer = 4096
 	}
+	s.hub = newHub(s.bus, s.streamBuffer)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -18,6 +18,11 @@ type TenantIndex interface {
 	SetCursor(ctx context.Context, seq int64) error
 	NeedsRebuild() bool
 	SetSynonyms(s *Synonyms)
+	// Scoped returns the published articles scoped to a queue (not those
+	// for every queue), most solved first.
+	Scoped(ctx context.Context, queue string, limit int) ([]Result, error)
+	// Lookup returns the published articles among ids, in the order given.
+	Lookup(ctx context.Context, ids []string) ([]Result, error)
 	Close() error
 }
 
@@ -289,6 +294,30 @@ func (x *Indexer) Search(ctx context.Context, tenant tsunagu.TenantID, query str
 		return nil, err
 	}
 	return idx.Search(ctx, query, opts)
+}
+
+// Scoped returns a tenant's published articles scoped to queue, most
+// solved first (suggestions for a contact of that queue).
+func (x *Indexer) Scoped(ctx context.Context, tenant tsunagu.TenantID, queue string, limit int) ([]Result, error) {
+	x.mu.Lock()
+	idx, err := x.index(ctx, tenant)
+	x.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return idx.Scoped(ctx, queue, limit)
+}
+
+// Lookup returns a tenant's published articles among ids, as results
+// (title and the start of the text), in the order given.
+func (x *Indexer) Lookup(ctx context.Context, tenant tsunagu.TenantID, ids []string) ([]Result, error) {
+	x.mu.Lock()
+	idx, err := x.index(ctx, tenant)
+	x.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return idx.Lookup(ctx, ids)
 }
 
 // Close closes the indexes (Run does this itself when it returns).

@@ -61,6 +61,31 @@ type Result struct {
 	Score   float64 `json:"score"`
 }
 
+// Why an article is suggested without typing (GET /api/v1/kb/suggest).
+const (
+	WhySolvedOften = "solved-often" // it solved contacts of this queue or reason recently
+	WhyReason      = "reason"       // it matches the contact reason
+	WhyMenu        = "menu"         // it matches the phone-menu choice the caller made
+	WhyQueue       = "queue"        // it is scoped to the contact's queue
+	// WhyIncident is reserved for articles pinned to an active incident,
+	// shown first once incidents exist (not built yet).
+	WhyIncident = "incident"
+)
+
+// Suggestion is an article offered for a contact before the operator types.
+type Suggestion struct {
+	Result
+	Why string `json:"why"`
+}
+
+// SolvedCount is how often an article was marked "solved with this" on
+// recent contacts of a queue and of a contact reason.
+type SolvedCount struct {
+	ArticleID string
+	Queue     int // contacts of the queue asked about
+	Reason    int // contacts with the reason asked about
+}
+
 // SearchOptions narrows and shapes a search.
 type SearchOptions struct {
 	Limit    int    // results to return; 0 means DefaultLimit, capped at MaxLimit

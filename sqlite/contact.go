@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -10,15 +11,21 @@ import (
 )
 
 const contactColumns = `tenant_id, id, direction, state, queue_id, agent_id, customer_id, number, sip_call_id, reason_id,
-	disposition_id, notes, thank_you, arrived_at, queued_at, connected_at, ended_at, wrapped_at`
+	disposition_id, notes, thank_you, arrived_at, queued_at, connected_at, ended_at, wrapped_at, verification, verified_items, abusive,
+	keep_recording, ` + callerFlagColumn
 
 func scanContact(s interface{ Scan(...any) error }) (*tsunagu.Contact, error) {
 	var c tsunagu.Contact
 	var arrived int64
 	var queued, connected, ended, wrapped sql.NullInt64
+	var verified string
 	if err := s.Scan(&c.TenantID, &c.ID, &c.Direction, &c.State, &c.QueueID, &c.AgentID, &c.CustomerID, &c.Number, &c.SIPCallID,
-		&c.ReasonID, &c.DispositionID, &c.Notes, &c.ThankYou, &arrived, &queued, &connected, &ended, &wrapped); err != nil {
+		&c.ReasonID, &c.DispositionID, &c.Notes, &c.ThankYou, &arrived, &queued, &connected, &ended, &wrapped,
+		&c.Verification, &verified, &c.Abusive, &c.KeepRecording, &c.CallerFlag); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(verified), &c.VerifiedItems); err != nil {
+		return nil, fmt.Errorf("contact %s verified_items: %w", c.ID, err)
 	}
 	c.ArrivedAt = fromMS(arrived)
 	c.QueuedAt, c.ConnectedAt, c.EndedAt, c.WrappedAt = ptrMS(queued), ptrMS(connected), ptrMS(ended), ptrMS(wrapped)
@@ -49,17 +56,23 @@ func (db *DB) CreateContact(ctx context.Context, c *tsunagu.Contact) error {
 }
 
 func (tx *tx) putContact(c *tsunagu.Contact, insert bool) error {
+	verified := []byte("[]")
+	if len(c.VerifiedItems) > 0 {
+		verified, _ = json.Marshal(c.VerifiedItems)
+	}
 	args := []any{c.Direction, c.State, c.QueueID, c.AgentID, c.CustomerID, c.Number, c.SIPCallID, c.ReasonID, c.DispositionID,
-		c.Notes, c.ThankYou, ms(c.ArrivedAt), nullMS(c.QueuedAt), nullMS(c.ConnectedAt), nullMS(c.EndedAt), nullMS(c.WrappedAt), c.TenantID, c.ID}
+		c.Notes, c.ThankYou, ms(c.ArrivedAt), nullMS(c.QueuedAt), nullMS(c.ConnectedAt), nullMS(c.EndedAt), nullMS(c.WrappedAt),
+		c.Verification, string(verified), c.Abusive, c.TenantID, c.ID}
 	var err error
 	if insert {
 		_, err = tx.ExecContext(tx.ctx, `INSERT INTO contacts(direction, state, queue_id, agent_id, customer_id, number, sip_call_id, reason_id,
-			disposition_id, notes, thank_you, arrived_at, queued_at, connected_at, ended_at, wrapped_at, tenant_id, id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+			disposition_id, notes, thank_you, arrived_at, queued_at, connected_at, ended_at, wrapped_at, verification, verified_items, abusive,
+			tenant_id, id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	} else {
 		_, err = tx.ExecContext(tx.ctx, `UPDATE contacts SET direction = ?, state = ?, queue_id = ?, agent_id = ?, customer_id = ?, number = ?,
 			sip_call_id = ?, reason_id = ?, disposition_id = ?, notes = ?, thank_you = ?, arrived_at = ?, queued_at = ?, connected_at = ?,
-			ended_at = ?, wrapped_at = ? WHERE tenant_id = ? AND id = ?`, args...)
+			ended_at = ?, wrapped_at = ?, verification = ?, verified_items = ?, abusive = ? WHERE tenant_id = ? AND id = ?`, args...)
 	}
 	if isUnique(err) {
 		return tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s exists.", c.ID)

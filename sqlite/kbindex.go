@@ -21,17 +21,16 @@ import (
 var _ kb.Index = (*KBIndex)(nil)
 
 // KBIndex is the node-local knowledge-base search index: an SQLite file of
-// its own (not the main store), holding an FTS5 table of the terms package kb
-// produces. It is derived data: delete the file and Rebuild from the articles
-// at any time. In scaled-out mode every node keeps its own copy, fed from the
-// event log, so a search never crosses the network.
+// its own (not the main store), holding the articles' posting lists
+// (kbindex_post.go). It is derived data: delete the file and Rebuild from
+// the articles at any time. In scaled-out mode every node keeps its own
+// copy, fed from the event log, so a search never crosses the network.
 //
-// The FTS5 table uses the plain unicode61 tokenizer over terms that kb has
-// already analysed (kagome base forms, character bigrams, kana readings),
-// separated by spaces. Doing the Japanese analysis in Go keeps the SQL
-// portable (Postgres can store the same terms in a tsvector) and avoids the
-// trigram tokenizer, which cannot match the two-character queries (解約) that
-// operators type most.
+// The terms are those package kb produces (kagome base forms, character
+// bigrams, kana readings). Doing the Japanese analysis in Go keeps the
+// storage portable (Postgres can hold the same terms in a tsvector) and
+// avoids the trigram tokenizer, which cannot match the two-character queries
+// (解約) that operators type most.
 type KBIndex struct {
 	path string
 	w    *sql.DB // one connection: a single writer
@@ -40,38 +39,28 @@ type KBIndex struct {
 
 	stale atomic.Bool
 	syn   atomic.Pointer[kb.Synonyms]
+	// next is the document number the next indexed article gets; numbers
+	// are never reused, so a stale posting cannot point at a new article.
+	next atomic.Int64
+	// avg is the average length of each column measured by the last
+	// Rebuild, used to compute impacts.
+	avg atomic.Pointer[kbLens]
 
 	// Now is the clock used for the freshness boost; replaceable in tests.
 	Now func() time.Time
 }
 
-// Column weights for FTS5's bm25(), in the order of the kb_fts columns.
-// A word in the title says far more about an article than one in its body;
-// bigrams and readings are fallbacks for typos, unknown words and kana
-// input, so they count, but less than a real word match.
-const (
-	kbWeightTitle      = 8.0
-	kbWeightBody       = 2.0
-	kbWeightTitleGrams = 3.0
-	kbWeightBodyGrams  = 1.0
-	kbWeightYomi       = 0.5
-)
-
 // kbSchemaVersion changes with kbSchema; together with kb.AnalyzerVersion it
 // decides whether an existing file can be used or must be rebuilt.
-const kbSchemaVersion = 6
+const kbSchemaVersion = 9
 
 // kbSchema is applied when the file is new or was built by another analyzer
-// or schema version. content=” with contentless_delete keeps the index
-// small (the terms are not stored a second time) while allowing deletes.
-// The filters (status, queue, category) are not in the FTS table at all: an
-// UNINDEXED column is read for every matching row, and a filter token such as
-// "published" makes bm25() count its whole posting list on every query;
-// both cost milliseconds at 100k articles. Filters are applied to the
-// top-ranked candidates instead (see Search). kb_df keeps each term's
-// document frequency, used to leave out terms too common to be worth
-// scanning; FTS5's own fts5vocab table counts them by walking the posting
-// list, ~0.1 ms per common term at 100k articles, too slow for every query.
+// or schema version. kb_post holds the posting list of every term as built
+// by Rebuild, one blob per term with its document frequency; kb_delta the
+// postings of articles upserted since, one row per term and article (a
+// posting blob is not rewritten for every edit). The filters (status, queue,
+// category) and boost inputs are in kb_articles and are applied to the
+// best-scored candidates only.
 const kbSchema = `
 CREATE TABLE kb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE kb_articles (
@@ -86,12 +75,8 @@ CREATE TABLE kb_articles (
 	solved   INTEGER NOT NULL,
 	updated  INTEGER NOT NULL
 );
-CREATE VIRTUAL TABLE kb_fts USING fts5(
-	title, body, tgrams, grams, yomi,
-	content='', contentless_delete=1,
-	tokenize='unicode61 remove_diacritics 0'
-);
-CREATE TABLE kb_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE kb_post (term TEXT PRIMARY KEY, df INTEGER NOT NULL, post BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE kb_delta (term TEXT NOT NULL, n INTEGER NOT NULL, impact INTEGER NOT NULL, PRIMARY KEY (term, n)) WITHOUT ROWID;
 `
 
 // kbVersion is the value of kb_meta's "analyzer" row for this build.
@@ -122,9 +107,25 @@ func (x *KBIndex) init(ctx context.Context) error {
 	var version string
 	err := x.w.QueryRowContext(ctx, `SELECT value FROM kb_meta WHERE key = 'analyzer'`).Scan(&version)
 	if err == nil && version == kbVersion {
-		var built string
-		_ = x.w.QueryRowContext(ctx, `SELECT value FROM kb_meta WHERE key = 'built'`).Scan(&built)
-		x.stale.Store(built != "1")
+		meta := map[string]string{}
+		rows, err := x.w.QueryContext(ctx, `SELECT key, value FROM kb_meta`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k, v string
+			if err := rows.Scan(&k, &v); err != nil {
+				rows.Close()
+				return err
+			}
+			meta[k] = v
+		}
+		rows.Close()
+		next, _ := strconv.ParseInt(meta["next"], 10, 64)
+		avg := parseKBLens(meta["avgdl"])
+		x.next.Store(max(next, 1))
+		x.avg.Store(&avg)
+		x.stale.Store(meta["built"] != "1")
 		return nil
 	}
 	tx, err := x.w.BeginTx(ctx, nil)
@@ -132,10 +133,11 @@ func (x *KBIndex) init(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	// The shadow tables are named too: files from schema version 1 used
-	// contentless_unindexed, and SQLite 3.54 leaves that table's
-	// kb_fts_content behind when the virtual table is dropped.
-	for _, t := range []string{"kb_vocab", "kb_df", "kb_fts", "kb_fts_data", "kb_fts_idx", "kb_fts_content", "kb_fts_docsize", "kb_fts_config", "kb_articles", "kb_meta"} {
+	// Schema version 6 and older kept an FTS5 table; its shadow tables are
+	// named because SQLite leaves some behind when the virtual table is
+	// dropped.
+	for _, t := range []string{"kb_vocab", "kb_df", "kb_fts", "kb_fts_data", "kb_fts_idx", "kb_fts_content", "kb_fts_docsize", "kb_fts_config",
+		"kb_post", "kb_delta", "kb_articles", "kb_meta"} {
 		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
 			return err
 		}
@@ -143,12 +145,14 @@ func (x *KBIndex) init(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, kbSchema); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO kb_meta(key, value) VALUES ('analyzer', ?), ('built', '0'), ('cursor', '0')`, kbVersion); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO kb_meta(key, value) VALUES ('analyzer', ?), ('built', '0'), ('cursor', '0'), ('next', '1'), ('avgdl', '')`, kbVersion); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	x.next.Store(1)
+	x.avg.Store(&kbDefaultLens)
 	x.stale.Store(true)
 	return nil
 }
@@ -209,57 +213,28 @@ func (x *KBIndex) Count(ctx context.Context) (int, error) {
 
 // kbDoc is an article with its analysed terms, ready to insert.
 type kbDoc struct {
-	a        kb.Article
-	t        kb.Terms
-	plain    string
-	distinct []string // every distinct term, for kb_df
+	a     kb.Article
+	t     kb.Terms
+	plain string
 }
 
 func kbAnalyze(a kb.Article) kbDoc {
-	t := kb.AnalyzeArticle(a)
-	return kbDoc{a: a, t: t, plain: kb.StripMarkdown(a.Body), distinct: kbDistinct(t)}
-}
-
-// kbDistinct returns the distinct terms of all columns.
-func kbDistinct(t kb.Terms) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, col := range [][]string{t.Title, t.Body, t.TitleGrams, t.BodyGrams, t.Yomi} {
-		for _, w := range col {
-			if !seen[w] {
-				seen[w] = true
-				out = append(out, w)
-			}
-		}
-	}
-	return out
-}
-
-// kbDFAdd adds delta to the document frequency of terms.
-func kbDFAdd(ctx context.Context, tx *sql.Tx, terms []string, delta int) error {
-	st, err := tx.PrepareContext(ctx, `INSERT INTO kb_df(term, df) VALUES (?1, max(?2, 0))
-		ON CONFLICT(term) DO UPDATE SET df = max(df + ?2, 0)`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, t := range terms {
-		if _, err := st.ExecContext(ctx, t, delta); err != nil {
-			return err
-		}
-	}
-	return nil
+	return kbDoc{a: a, t: kb.AnalyzeArticle(a), plain: kb.StripMarkdown(a.Body)}
 }
 
 // Upsert adds or replaces one article. The analysis runs before the write
-// lock is taken, so a long article does not hold up other writers.
+// lock is taken, so a long article does not hold up other writers. The
+// article gets a new document number and its postings go to kb_delta; the
+// old number's postings stay until the next Rebuild and are ignored.
 func (x *KBIndex) Upsert(ctx context.Context, a kb.Article) error {
 	if a.ID == "" {
 		return errors.New("kb index upsert: empty article id")
 	}
 	d := kbAnalyze(a)
+	impacts, _ := kbImpacts(d.t, *x.avg.Load())
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
+	n := x.next.Load()
 	tx, err := x.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
@@ -268,15 +243,26 @@ func (x *KBIndex) Upsert(ctx context.Context, a kb.Article) error {
 	if err := kbDelete(ctx, tx, a.ID); err != nil {
 		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
 	}
-	if err := kbInsert(ctx, tx, d); err != nil {
+	if err := kbInsert(ctx, tx, n, d); err != nil {
 		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
 	}
-	if err := kbDFAdd(ctx, tx, d.distinct, +1); err != nil {
+	st, err := tx.PrepareContext(ctx, `INSERT INTO kb_delta(term, n, impact) VALUES (?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
+	}
+	defer st.Close()
+	for term, imp := range impacts {
+		if _, err := st.ExecContext(ctx, term, n, int(imp)); err != nil {
+			return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE kb_meta SET value = ? WHERE key = 'next'`, strconv.FormatInt(n+1, 10)); err != nil {
 		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
 	}
+	x.next.Store(n + 1)
 	return nil
 }
 
@@ -298,27 +284,15 @@ func (x *KBIndex) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-// kbDelete removes an article and its document frequencies. The FTS table
-// is contentless, so the old terms are recomputed from the stored text; the
-// plain text analyses to the same terms as the Markdown it came from, up to
-// Markdown corner cases, and kb_df is only an estimate for query planning.
+// kbDelete removes an article's row, which is what makes its postings
+// unreachable: a candidate without a row in kb_articles is dropped. The
+// postings themselves stay until the next Rebuild.
 func kbDelete(ctx context.Context, tx *sql.Tx, id string) error {
 	var n int64
-	var old kb.Article
-	var tags string
-	err := tx.QueryRowContext(ctx, `SELECT n, title, plain, category, tags FROM kb_articles WHERE id = ?`, id).Scan(&n, &old.Title, &old.Body, &old.Category, &tags)
+	err := tx.QueryRowContext(ctx, `SELECT n FROM kb_articles WHERE id = ?`, id).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	} else if err != nil {
-		return err
-	}
-	if tags != "" {
-		old.Tags = strings.Split(tags, "|")
-	}
-	if err := kbDFAdd(ctx, tx, kbDistinct(kb.AnalyzeArticle(old)), -1); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM kb_fts WHERE rowid = ?`, n); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM kb_articles WHERE n = ?`, n)
@@ -340,33 +314,30 @@ func kbStatus(s kb.Status) string {
 	return string(s)
 }
 
-func kbInsert(ctx context.Context, tx *sql.Tx, d kbDoc) error {
+func kbInsert(ctx context.Context, tx *sql.Tx, n int64, d kbDoc) error {
 	a := d.a
 	var updated int64
 	if !a.UpdatedAt.IsZero() {
 		updated = a.UpdatedAt.UnixMilli()
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO kb_articles(id, title, plain, category, tags, queues, status, solved, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.Title, d.plain, a.Category, strings.Join(a.Tags, "|"), kbQueues(a.QueueIDs), kbStatus(a.Status), a.SolvedCount, updated)
-	if err != nil {
-		return err
-	}
-	n, err := res.LastInsertId()
-	if err != nil {
-		return err
-	}
-	j := func(s []string) string { return strings.Join(s, " ") }
-	_, err = tx.ExecContext(ctx, `INSERT INTO kb_fts(rowid, title, body, tgrams, grams, yomi)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		n, j(d.t.Title), j(d.t.Body), j(d.t.TitleGrams), j(d.t.BodyGrams), j(d.t.Yomi))
+	_, err := tx.ExecContext(ctx, `INSERT INTO kb_articles(n, id, title, plain, category, tags, queues, status, solved, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n, a.ID, a.Title, d.plain, a.Category, strings.Join(a.Tags, "|"), kbQueues(a.QueueIDs), kbStatus(a.Status), a.SolvedCount, updated)
 	return err
 }
 
+// kbAvgSample is how many articles a Rebuild analyses before fixing the
+// average length that impacts are computed with: the impacts are written as
+// the articles stream through, and an estimate from a thousand articles is
+// as good as the exact mean for BM25's length normalisation.
+const kbAvgSample = 1000
+
 // Rebuild replaces the whole index with articles in one transaction, so
 // searches see the old index until the new one is complete. Analysis, the
-// expensive part, runs on every core while one goroutine writes. When an ID
-// occurs twice the later article wins, as it would replaying events.
+// expensive part, runs on every core while one goroutine writes the
+// articles and accumulates the posting lists in memory, written sorted by
+// term at the end. When an ID occurs twice the later article wins, as it
+// would replaying events.
 func (x *KBIndex) Rebuild(ctx context.Context, articles []kb.Article) error {
 	last := make(map[string]int, len(articles))
 	for i, a := range articles {
@@ -422,167 +393,103 @@ func (x *KBIndex) Rebuild(ctx context.Context, articles []kb.Article) error {
 		return fmt.Errorf("kb index rebuild: %w", err)
 	}
 	defer tx.Rollback()
-	for _, stmt := range []string{`DELETE FROM kb_fts`, `DELETE FROM kb_articles`, `DELETE FROM kb_df`} {
+	for _, stmt := range []string{`DELETE FROM kb_articles`, `DELETE FROM kb_post`, `DELETE FROM kb_delta`} {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("kb index rebuild: %w", err)
 		}
 	}
-	df := map[string]int{}
-	for d := range docs {
-		if err := kbInsert(ctx, tx, d); err != nil {
+	post := map[string]*kbPostBuf{}
+	var n int64
+	var avg kbLens
+	measured := false
+	var sample []kbDoc
+	add := func(d kbDoc) error {
+		n++
+		if err := kbInsert(ctx, tx, n, d); err != nil {
 			return fmt.Errorf("kb index rebuild %s: %w", d.a.ID, err)
 		}
-		for _, t := range d.distinct {
-			df[t]++
+		impacts, _ := kbImpacts(d.t, avg)
+		for term, imp := range impacts {
+			p := post[term]
+			if p == nil {
+				p = &kbPostBuf{}
+				post[term] = p
+			}
+			p.add(uint32(n), imp)
+		}
+		return nil
+	}
+	flushSample := func() error {
+		for _, d := range sample {
+			_, l := kbImpacts(d.t, kbDefaultLens)
+			for c := range avg {
+				avg[c] += l[c] / float64(len(sample))
+			}
+		}
+		for c := range avg {
+			avg[c] = max(avg[c], 1)
+		}
+		measured = true
+		for _, d := range sample {
+			if err := add(d); err != nil {
+				return err
+			}
+		}
+		sample = nil
+		return nil
+	}
+	for d := range docs {
+		if !measured {
+			if sample = append(sample, d); len(sample) == kbAvgSample {
+				if err := flushSample(); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := add(d); err != nil {
+			return err
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("kb index rebuild: %w", err)
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO kb_df(term, df) VALUES (?, ?)`)
+	if !measured {
+		if err := flushSample(); err != nil {
+			return err
+		}
+	}
+	terms := make([]string, 0, len(post))
+	for t := range post {
+		terms = append(terms, t)
+	}
+	sort.Strings(terms)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO kb_post(term, df, post) VALUES (?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("kb index rebuild: %w", err)
 	}
-	for t, n := range df {
-		if _, err := st.ExecContext(ctx, t, n); err != nil {
+	for _, t := range terms {
+		p := post[t]
+		if _, err := st.ExecContext(ctx, t, p.df, p.bytes()); err != nil {
 			st.Close()
 			return fmt.Errorf("kb index rebuild: %w", err)
 		}
 	}
 	st.Close()
-	// Merge the FTS b-trees into one: smaller file, fewer seeks per query.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO kb_fts(kb_fts) VALUES ('optimize')`); err != nil {
-		return fmt.Errorf("kb index rebuild optimize: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE kb_meta SET value = '1' WHERE key = 'built'`); err != nil {
-		return fmt.Errorf("kb index rebuild: %w", err)
+	for k, v := range map[string]string{"built": "1", "next": strconv.FormatInt(n+1, 10), "avgdl": avg.String()} {
+		if _, err := tx.ExecContext(ctx, `UPDATE kb_meta SET value = ? WHERE key = ?`, v, k); err != nil {
+			return fmt.Errorf("kb index rebuild: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("kb index rebuild: %w", err)
 	}
+	x.next.Store(n + 1)
+	x.avg.Store(&avg)
 	x.stale.Store(false)
 	// Fold the WAL back into the file so that its size is the index size.
 	_, _ = x.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return nil
-}
-
-// kbBudget bounds how many documents one query makes FTS5 score. bm25()
-// costs about a microsecond per matching document (it reads each one's
-// length), so an OR of common bigrams over 100k articles took tens of
-// milliseconds; terms are therefore taken rarest first until their document
-// frequencies add up to the budget. Rare terms carry most of the bm25 weight
-// anyway, and on a small knowledge base nothing is left out.
-const kbBudget = 600
-
-// kbQuote quotes a term or phrase for FTS5. Terms contain only letters and
-// digits, but quotes are doubled anyway so that no input can inject syntax.
-func kbQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// kbClause is one OR operand of the MATCH expression and its estimated
-// document count.
-type kbClause struct {
-	expr string
-	text string // the term, prefix or phrase, unquoted
-	df   int
-}
-
-// kbStep is one MATCH expression to try. A bounded step scores only the
-// kbBudget most recently indexed matches: it is used when every clause is
-// too common for the budget, where scoring every match would cost tens of
-// milliseconds for a query too vague to rank well anyway.
-type kbStep struct {
-	expr    string
-	bounded bool
-}
-
-// kbPlan chooses the MATCH expressions to try, in order: the budgeted OR of
-// the rarest clauses, or, when even the rarest clause is over budget, the
-// AND of the two rarest unrelated clauses and then the rarest alone, both
-// bounded.
-func (x *KBIndex) kbPlan(ctx context.Context, q kb.Query) ([]kbStep, error) {
-	words := append([]string(nil), q.Terms...)
-	for _, ph := range q.Phrases {
-		words = append(words, ph...)
-	}
-	df := make(map[string]int, len(words))
-	if len(words) > 0 {
-		args := make([]any, len(words))
-		for i, w := range words {
-			args[i] = w
-		}
-		rows, err := x.r.QueryContext(ctx, `SELECT term, df FROM kb_df WHERE term IN (?`+strings.Repeat(",?", len(words)-1)+`)`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var t string
-			var n int
-			if err := rows.Scan(&t, &n); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			df[t] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	var cs []kbClause
-	for _, t := range q.Terms {
-		if n := df[t]; n > 0 {
-			cs = append(cs, kbClause{kbQuote(t), t, n})
-		}
-	}
-	for _, ph := range q.Phrases {
-		est := -1
-		for _, w := range ph {
-			if est < 0 || df[w] < est {
-				est = df[w]
-			}
-		}
-		if est > 0 {
-			cs = append(cs, kbClause{kbQuote(strings.Join(ph, " ")), strings.Join(ph, " "), est})
-		}
-	}
-	for _, p := range q.Prefixes {
-		var n int
-		err := x.r.QueryRowContext(ctx, `SELECT coalesce(sum(df), 0) FROM kb_df WHERE term >= ? AND term < ?`, p, p+"\U0010FFFF").Scan(&n)
-		if err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			cs = append(cs, kbClause{kbQuote(p) + "*", p, n})
-		}
-	}
-	if len(cs) == 0 {
-		return nil, nil
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].df < cs[j].df })
-	var or []string
-	total := 0
-	for _, c := range cs {
-		if total+c.df > kbBudget && len(or) > 0 {
-			break
-		}
-		if total+c.df > kbBudget {
-			// Even the rarest clause is over budget: intersect it with the
-			// next clause that is not part of it (ぷらん AND its own
-			// bigram ぷら would narrow nothing).
-			// The window is most useful when it holds articles with the
-			// term in the title, so those steps come first.
-			title := "({title tgrams} : " + cs[0].expr + ")"
-			for _, d := range cs[1:] {
-				if !strings.Contains(cs[0].text, d.text) && !strings.Contains(d.text, cs[0].text) {
-					return []kbStep{{title + " AND " + d.expr, true}, {cs[0].expr + " AND " + d.expr, true}, {title, true}, {cs[0].expr, true}}, nil
-				}
-			}
-			return []kbStep{{title, true}, {cs[0].expr, true}}, nil
-		}
-		or = append(or, c.expr)
-		total += c.df
-	}
-	return []kbStep{{strings.Join(or, " OR "), false}}, nil
 }
 
 // kbFilter renders the search options as SQL conditions on kb_articles.
@@ -613,45 +520,188 @@ type kbCand struct {
 	rel, score float64
 }
 
-// Search implements kb.Index: FTS5 finds and scores candidates by bm25; the
-// filters and the solved-count and freshness boosts, which FTS5 cannot see,
-// are applied to the top candidates in kb_articles; the snippets are cut in
-// Go. If the filters leave too few, the candidate window grows (×8) until it
-// covers every match, which the term budget keeps bounded.
+// kbExhaustive turns MaxScore pruning off, and kbPruned counts the searches
+// it pruned: tests check that pruning changes nothing and does happen.
+var (
+	kbExhaustive bool
+	kbPruned     atomic.Int64
+)
+
+// kbPrefixTerms bounds how many indexed terms one prefix stands for: a
+// single kanji (喪, 電) begins hundreds of bigrams. The most frequent are
+// taken, since they cover the most articles.
+const kbPrefixTerms = 24
+
+// kbPostings reads the posting lists of terms (base and delta) in one read
+// transaction, so that a concurrent Upsert is seen entirely or not at all.
+// Prefixes are expanded to the indexed terms they begin.
+func (x *KBIndex) kbPostings(ctx context.Context, terms []string, prefixes []string) (map[string]*kbPosting, map[string][]string, error) {
+	tx, err := x.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback()
+	expand := map[string][]string{}
+	want := append([]string(nil), terms...)
+	for _, p := range prefixes {
+		seen := map[string]bool{}
+		for _, q := range []string{
+			`SELECT term FROM kb_post WHERE term >= ?1 AND term < ?2 ORDER BY df DESC LIMIT ?3`,
+			`SELECT DISTINCT term FROM kb_delta WHERE term >= ?1 AND term < ?2 LIMIT ?3`,
+		} {
+			rows, err := tx.QueryContext(ctx, q, p, p+"\U0010FFFF", kbPrefixTerms)
+			if err != nil {
+				return nil, nil, err
+			}
+			for rows.Next() {
+				var t string
+				if err := rows.Scan(&t); err != nil {
+					rows.Close()
+					return nil, nil, err
+				}
+				if !seen[t] && len(seen) < kbPrefixTerms {
+					seen[t] = true
+					expand[p] = append(expand[p], t)
+					want = append(want, t)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	out := make(map[string]*kbPosting, len(want))
+	var args []any
+	for _, t := range want {
+		if out[t] == nil {
+			out[t] = &kbPosting{}
+			args = append(args, t)
+		}
+	}
+	if len(args) == 0 {
+		return out, expand, nil
+	}
+	in := `(?` + strings.Repeat(",?", len(args)-1) + `)`
+	rows, err := tx.QueryContext(ctx, `SELECT term, df, post FROM kb_post WHERE term IN `+in, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var t string
+		var df int
+		var b []byte
+		if err := rows.Scan(&t, &df, &b); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		if p := out[t]; p != nil {
+			p.setBase(b)
+			p.df += df
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT term, n, impact FROM kb_delta WHERE term IN `+in, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		var n int64
+		var imp int
+		if err := rows.Scan(&t, &n, &imp); err != nil {
+			return nil, nil, err
+		}
+		if p := out[t]; p != nil {
+			p.delta = append(p.delta, kbDeltaPost{uint32(n), uint8(imp)})
+			p.df++
+		}
+	}
+	return out, expand, rows.Err()
+}
+
+// Search implements kb.Index: every posting of every query term is scored
+// (BM25 with precomputed impacts, kbindex_post.go); the filters and the
+// solved-count and freshness boosts are applied to the best candidates in
+// kb_articles; the snippets are cut in Go. If the filters (or articles
+// replaced since the last Rebuild) leave too few, the candidate window grows
+// ×8 until it covers every match.
 func (x *KBIndex) Search(ctx context.Context, query string, opts kb.SearchOptions) ([]kb.Result, error) {
 	q := kb.ParseQuery(query, x.syn.Load(), opts.Prefix)
 	if q.Empty() {
 		return nil, nil
 	}
 	limit := kb.NormLimit(opts.Limit)
-	plan, err := x.kbPlan(ctx, q)
+	words := append([]string(nil), q.Terms...)
+	for _, ph := range q.Phrases {
+		words = append(words, ph...)
+	}
+	posts, expand, err := x.kbPostings(ctx, words, q.Prefixes)
 	if err != nil {
 		return nil, fmt.Errorf("kb search: %w", err)
 	}
+	var terms []*kbPosting
+	var phrases [][]*kbPosting
+	for _, t := range q.Terms {
+		terms = append(terms, posts[t])
+	}
+	for _, p := range q.Prefixes {
+		for _, t := range expand[p] {
+			terms = append(terms, posts[t])
+		}
+	}
+	for _, ph := range q.Phrases {
+		var g []*kbPosting
+		seen := map[string]bool{}
+		ok := true
+		for _, w := range ph {
+			if seen[w] {
+				continue
+			}
+			seen[w] = true
+			if p := posts[w]; p.df > 0 {
+				g = append(g, p)
+			} else {
+				ok = false // a word no article has: the phrase matches nothing
+			}
+		}
+		if ok && len(g) > 0 {
+			// The rarest word first: kbScore walks it to collect matches.
+			sort.Slice(g, func(i, j int) bool { return g[i].df < g[j].df })
+			phrases = append(phrases, g)
+		}
+	}
+	total := int(x.next.Load()) - 1
+	acc := kbAccPool.Get().(*kbAcc)
+	defer kbAccPool.Put(acc)
+	k := kbCandidates(limit)
+	acc.reset(total+1, len(phrases) > 0)
+	prune := k
+	if kbExhaustive {
+		prune = 0
+	}
+	docs := kbScore(acc, total, terms, phrases, prune)
+	if len(docs) < len(acc.touched) {
+		kbPruned.Add(1)
+	}
 	var cands []kbCand
-	for _, step := range plan {
-		var all []kbCand // a bounded step's whole window, best first
-		if step.bounded {
-			if all, err = x.kbWindow(ctx, step.expr); err != nil {
-				return nil, fmt.Errorf("kb search: %w", err)
-			}
+	for ; ; k *= 8 {
+		if len(docs) < len(acc.touched) && k > kbCandidates(limit) {
+			// The pruned scoring is exact for the first window only;
+			// when the filters need more, score everything.
+			acc.reset(total+1, len(phrases) > 0)
+			docs = kbScore(acc, total, terms, phrases, 0)
 		}
-		for k := kbCandidates(limit); ; k *= 8 {
-			var top []kbCand
-			if step.bounded {
-				top = all[:min(k, len(all))]
-			} else if top, err = x.kbTop(ctx, step.expr, k); err != nil {
-				return nil, fmt.Errorf("kb search: %w", err)
-			}
-			cands, err = x.kbBoost(ctx, top, opts)
-			if err != nil {
-				return nil, fmt.Errorf("kb search: %w", err)
-			}
-			if len(cands) >= limit || len(top) < k {
-				break
-			}
+		top := kbTopK(acc.score, docs, k)
+		cands, err = x.kbBoost(ctx, top, opts)
+		if err != nil {
+			return nil, fmt.Errorf("kb search: %w", err)
 		}
-		if len(cands) > 0 {
+		if len(cands) >= limit || len(top) < k {
 			break
 		}
 	}
@@ -695,52 +745,6 @@ func (x *KBIndex) Search(ctx context.Context, query string, opts kb.SearchOption
 		return nil, fmt.Errorf("kb search: %w", err)
 	}
 	return out, nil
-}
-
-// kbTop returns the k best matches of an FTS5 expression by bm25.
-func (x *KBIndex) kbTop(ctx context.Context, expr string, k int) ([]kbCand, error) {
-	rows, err := x.r.QueryContext(ctx, `SELECT rowid, bm25(kb_fts, ?, ?, ?, ?, ?) AS r FROM kb_fts WHERE kb_fts MATCH ? ORDER BY r LIMIT ?`,
-		kbWeightTitle, kbWeightBody, kbWeightTitleGrams, kbWeightBodyGrams, kbWeightYomi, expr, k)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var top []kbCand
-	for rows.Next() {
-		var c kbCand
-		var r float64
-		if err := rows.Scan(&c.n, &r); err != nil {
-			return nil, err
-		}
-		c.rel = -r // bm25() is negative, more negative is better
-		top = append(top, c)
-	}
-	return top, rows.Err()
-}
-
-// kbWindow scores the kbBudget most recently indexed matches of an
-// expression and returns them best first. FTS5 walks the matches in rowid
-// order and stops at the limit, so the cost is bounded however common the
-// terms are.
-func (x *KBIndex) kbWindow(ctx context.Context, expr string) ([]kbCand, error) {
-	rows, err := x.r.QueryContext(ctx, `SELECT rowid, bm25(kb_fts, ?, ?, ?, ?, ?) FROM kb_fts WHERE kb_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
-		kbWeightTitle, kbWeightBody, kbWeightTitleGrams, kbWeightBodyGrams, kbWeightYomi, expr, kbBudget)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var all []kbCand
-	for rows.Next() {
-		var c kbCand
-		var r float64
-		if err := rows.Scan(&c.n, &r); err != nil {
-			return nil, err
-		}
-		c.rel = -r
-		all = append(all, c)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].rel > all[j].rel })
-	return all, rows.Err()
 }
 
 // kbBoost keeps the candidates that pass the filters and scores them.

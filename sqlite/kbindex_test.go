@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -271,12 +272,13 @@ func TestKBIndex_Upsert(t *testing.T) {
 		if n, _ := x.Count(ctx); n != 1 {
 			t.Errorf("count %d after replacing, want 1", n)
 		}
-		// The document frequencies that plan queries follow the text.
-		for term, want := range map[string]int{"返却": 0, "交換": 1, "もでむ": 1} {
-			var df int
-			if err := x.r.QueryRowContext(ctx, `SELECT coalesce((SELECT df FROM kb_df WHERE term = ?), 0)`, term).Scan(&df); err != nil || df != want {
-				t.Errorf("df(%s) = %d, %v; want %d", term, df, err, want)
-			}
+		// The new text is found by its reading as well; the old article's
+		// postings, still in the index until the next Rebuild, are not.
+		if got := search("もでむ", kb.SearchOptions{}); !slices.Equal(got, []string{"a1"}) {
+			t.Errorf("reading of the new text: %v", got)
+		}
+		if got := search("へんきゃく", kb.SearchOptions{}); len(got) != 0 {
+			t.Errorf("reading of the old text: %v", got)
 		}
 	})
 	t.Run("Unpublished", func(t *testing.T) {
@@ -607,27 +609,18 @@ func BenchmarkKBIndex(b *testing.B) {
 	})
 }
 
-// TestKBIndex_CommonTerm covers the planner's path for a query whose every
-// term is in more articles than the budget: the article with the term in its
-// title must still be found, although it is the oldest of the matches and
-// outside the window of the most recent ones.
+// TestKBIndex_CommonTerm: when the query's only term is in hundreds of
+// articles, every match is still scored, so the article with the term in
+// its title comes first although it is the oldest of the matches.
 func TestKBIndex_CommonTerm(t *testing.T) {
 	ctx := context.Background()
 	x := openKBTest(t)
 	arts := []kb.Article{{ID: "title", Title: "解約の手続き", Body: "マイページから申し込みます。"}}
-	for i := range kbBudget + 100 {
+	for i := range 700 {
 		arts = append(arts, kb.Article{ID: "a" + strconv.Itoa(i), Title: "記事" + strconv.Itoa(i), Body: "この本文にも解約という言葉があります。"})
 	}
 	if err := x.Rebuild(ctx, arts); err != nil {
 		t.Fatal(err)
-	}
-	q := kb.ParseQuery("解約", nil, false)
-	plan, err := x.kbPlan(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(plan) == 0 || !plan[0].bounded {
-		t.Fatalf("plan %v: want a bounded step for a term in %d articles", plan, len(arts))
 	}
 	rs, err := x.Search(ctx, "解約", kb.SearchOptions{Limit: 3})
 	if err != nil {
@@ -727,5 +720,44 @@ func TestKBIndex_EvalVsTrigram(t *testing.T) {
 	t.Logf("recall@5 on the demo corpus: kb index %.3f, FTS5 trigram %.3f", float64(ours)/n, float64(base)/n)
 	if ours <= base {
 		t.Errorf("kb index found %d answers, trigram %d: want more", ours, base)
+	}
+}
+
+// TestKBIndex_MaxScore: skipping the common terms' postings for documents
+// that can no longer reach the top (MaxScore) returns exactly what scoring
+// every posting returns, and it does skip on a corpus where words repeat.
+func TestKBIndex_MaxScore(t *testing.T) {
+	ctx := context.Background()
+	x := openKBTest(t)
+	if err := x.Rebuild(ctx, kb.BenchCorpus(1500)); err != nil {
+		t.Fatal(err)
+	}
+	search := func(q string, exhaustive bool) []kb.Result {
+		t.Helper()
+		kbExhaustive = exhaustive
+		defer func() { kbExhaustive = false }()
+		rs, err := x.Search(ctx, q, kb.SearchOptions{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	before := kbPruned.Load()
+	for _, c := range readKBEval(t) {
+		pruned, all := search(c.query, false), search(c.query, true)
+		if len(pruned) != len(all) {
+			t.Errorf("%q: %d results pruned, %d exhaustive", c.query, len(pruned), len(all))
+			continue
+		}
+		for i := range all {
+			if pruned[i].ID != all[i].ID || math.Abs(pruned[i].Score-all[i].Score) > 1e-4*all[i].Score {
+				t.Errorf("%q #%d: pruned %s %.4f, exhaustive %s %.4f", c.query, i, pruned[i].ID, pruned[i].Score, all[i].ID, all[i].Score)
+			}
+		}
+	}
+	n := kbPruned.Load() - before
+	t.Logf("MaxScore pruned %d of the 288 searches", n)
+	if n < 50 {
+		t.Errorf("pruned %d of 288 searches; want at least 50, or the comparison tests nothing", n)
 	}
 }

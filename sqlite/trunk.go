@@ -69,7 +69,7 @@ func (db *DB) ListTrunks(ctx context.Context, tenant tsunagu.TenantID) ([]tsunag
 }
 
 func (db *DB) trunks(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.TrunkID) ([]tsunagu.Trunk, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT tenant_id, id, name, allowed_nets FROM trunks WHERE tenant_id = ? AND (? = '' OR id = ?) ORDER BY id`, tenant, id, id)
+	rows, err := db.r.QueryContext(ctx, `SELECT tenant_id, id, name, allowed_nets, outbound, outbound_secret != '' FROM trunks WHERE tenant_id = ? AND (? = '' OR id = ?) ORDER BY id`, tenant, id, id)
 	if err != nil {
 		return nil, fmt.Errorf("list trunks: %w", err)
 	}
@@ -77,14 +77,23 @@ func (db *DB) trunks(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.Tr
 	idx := map[tsunagu.TrunkID]int{}
 	for rows.Next() {
 		var t tsunagu.Trunk
-		var nets string
-		if err := rows.Scan(&t.TenantID, &t.ID, &t.Name, &nets); err != nil {
+		var nets, outbound string
+		var secret bool
+		if err := rows.Scan(&t.TenantID, &t.ID, &t.Name, &nets, &outbound, &secret); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list trunks: %w", err)
 		}
 		if err := json.Unmarshal([]byte(nets), &t.AllowedNets); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("trunk %s nets: %w", t.ID, err)
+		}
+		if outbound != "" { // outbound.go: the secret stays out
+			t.Outbound = &tsunagu.TrunkOutbound{}
+			if err := json.Unmarshal([]byte(outbound), t.Outbound); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("trunk %s outbound: %w", t.ID, err)
+			}
+			t.Outbound.HasPassword = secret
 		}
 		t.Numbers = []tsunagu.DID{}
 		idx[t.ID] = len(out)

@@ -2,7 +2,6 @@ package telephony
 
 import (
 	"context"
-	"sync"
 
 	"tsunagu"
 	"tsunagu/media"
@@ -20,6 +19,7 @@ var errNotConnected = tsunagu.Errorf(tsunagu.ECONFLICT, "The call is not connect
 type request struct {
 	leg   media.Leg
 	hold  *bool
+	xfer  *xferOp // a transfer (transfer.go), when set
 	reply chan error
 }
 
@@ -79,6 +79,9 @@ func (s *Server) Resume(ctx context.Context, id tsunagu.ContactID) error {
 func (s *Server) request(ctx context.Context, id tsunagu.ContactID, r request) error {
 	s.mu.Lock()
 	c := s.contacts[id]
+	if c == nil {
+		c = s.dialingOut[id] // an outbound call not answered yet (outbound.go)
+	}
 	s.mu.Unlock()
 	if c == nil {
 		return tsunagu.Errorf(tsunagu.ENOTFOUND, "No live call for contact %s.", id)
@@ -106,7 +109,11 @@ func (s *Server) request(ctx context.Context, id tsunagu.ContactID, r request) e
 // CallStats are a live call's packet and frame counts.
 type CallStats struct {
 	RTP    media.Stats       // the caller's RTP session
-	Bridge media.BridgeStats // zero before Connect
+	Bridge media.BridgeStats // the operator's leg; zero before Connect
+	// Mix adds the supervisor's counts and the mixer's ticks.
+	Mix media.MixerStats
+	// Recording is the recording's file so far (zero when not recording).
+	Recording media.RecorderStats
 }
 
 // Stats returns the counts of the live call of contact id. A bridge whose
@@ -119,46 +126,63 @@ func (s *Server) Stats(id tsunagu.ContactID) (CallStats, bool) {
 		return CallStats{}, false
 	}
 	st := CallStats{RTP: c.sess.Stats()}
-	if b := c.bridge.Load(); b != nil {
-		st.Bridge = b.Stats()
+	c.live.mu.Lock()
+	m, rec := c.live.mix, c.live.rec
+	c.live.mu.Unlock()
+	if m != nil {
+		st.Mix = m.Stats()
+		st.Bridge = st.Mix.BridgeStats
+	}
+	if rec != nil {
+		st.Recording = rec.Stats()
 	}
 	return st, true
 }
 
-// bridged runs a connected call: the bridge carries the audio until the
-// caller hangs up, Hangup is called or the server ends the call. The
-// bridge's goroutine belongs to this one, which waits for it.
+// bridged runs a connected call: the mixer (media.Mixer) carries the
+// audio between the caller, the operator and a supervisor, and feeds the
+// recording, until the caller hangs up, Hangup is called or the server
+// ends the call. Hold keeps the mixer running with the music to the
+// caller, so the recording and a supervisor carry on through it. The
+// mixer's goroutines belong to this one, which stops them (part). A call
+// connected again after a blind transfer comes back here (nested, from
+// requeued): the recording started by the first connection goes on.
 func (c *call) bridged(ctx context.Context, r request) {
 	leg := r.leg
 	var (
-		b     *media.Bridge
-		stop  context.CancelFunc
-		wg    sync.WaitGroup
+		b     *media.Mixer // the running mixer; nil while parted
+		held  bool         // on hold within the mixer
 		music *media.Playback
 	)
-	// join starts a bridge with the operator's leg (at Connect and Resume);
-	// part stops it and logs its counts (at Hold and at the end).
+	// join starts the mixer with the operator's leg (at Connect and when
+	// a transfer attaches a leg); part stops it and logs its counts.
 	join := func() {
 		if music != nil {
 			c.sess.Stop(music)
 			music = nil
 		}
-		b = media.NewBridge(c.sess, leg)
-		c.bridge.Store(b)
-		var bctx context.Context
-		bctx, stop = context.WithCancel(ctx)
-		wg.Go(func() { _ = b.Run(bctx) })
+		b = media.NewMixer(c.sess, leg, media.Loop(media.HoldMusic()))
+		held = false
+		b.Start(ctx)
+		c.live.setMixer(c.contact.TenantID, b)
 	}
 	part := func() {
 		if b == nil {
 			return
 		}
-		stop()
-		wg.Wait()
+		c.live.setMixer(c.contact.TenantID, nil)
+		b.Stop()
 		st := b.Stats()
 		c.log.Info("call bridge", "to_agent", st.ToLeg, "to_agent_voiced", st.ToLegVoiced,
-			"from_agent", st.FromLeg, "from_agent_voiced", st.FromLegVoiced, "dropped", st.Dropped)
+			"from_agent", st.FromLeg, "from_agent_voiced", st.FromLegVoiced, "dropped", st.Dropped,
+			"from_supervisor_voiced", st.FromSupervisorVoiced)
 		b = nil
+	}
+	if c.live.enter() {
+		c.startRecording(ctx)
+		defer c.stopRecording(ctx)
+		defer c.endMonitor(ctx) // its event before the recording's last one
+		defer c.live.leave()    // first: from now on the API finds no connected call
 	}
 	join()
 	r.reply <- nil
@@ -179,23 +203,38 @@ func (c *call) bridged(ctx context.Context, r request) {
 			return
 		case q := <-c.ctl:
 			switch {
+			case q.xfer != nil: // transfer.go: true when the call ended or was requeued
+				if c.transfer(ctx, q, callAudio{leg: leg, attach: func(l media.Leg) { part(); leg = l; join() },
+					hold: func() {
+						if b != nil {
+							part()
+							music = c.sess.Play(media.Loop(media.HoldMusic()))
+						}
+					}}) {
+					return
+				}
 			case q.leg != nil:
 				q.reply <- tsunagu.Errorf(tsunagu.ECONFLICT, "The call is already connected.")
 			case q.hold != nil && *q.hold:
-				if b == nil {
+				if b == nil || held {
 					q.reply <- tsunagu.Errorf(tsunagu.ECONFLICT, "The call is already on hold.")
 					continue
 				}
-				part()
-				music = c.sess.Play(media.Loop(media.HoldMusic()))
+				b.SetHeld(true)
+				held = true
 				c.log.Info("call held")
 				q.reply <- nil
 			case q.hold != nil:
-				if b != nil {
+				switch {
+				case b != nil && held:
+					b.SetHeld(false)
+					held = false
+				case b == nil:
+					join() // held by a transfer's hold: the operator comes back
+				default:
 					q.reply <- tsunagu.Errorf(tsunagu.ECONFLICT, "The call is not on hold.")
 					continue
 				}
-				join()
 				c.log.Info("call resumed")
 				q.reply <- nil
 			default:

@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
 	"tsunagu"
@@ -26,7 +25,7 @@ import (
 // is safe for concurrent use.
 type call struct {
 	s       *Server
-	dialog  *sipgo.DialogServerSession
+	dialog  callDialog // the server session inbound; the client session outbound (outbound.go)
 	sess    *media.Session
 	contact *tsunagu.Contact
 	did     tsunagu.DID
@@ -40,6 +39,8 @@ type call struct {
 	// bridge is the running bridge after Connect (nil before), read by
 	// Server.Stats.
 	bridge atomic.Pointer[media.Bridge]
+	// live is the connected call's mixer, recording and monitor (record.go).
+	live liveMedia
 }
 
 // admitted is what an INVITE must have before it is answered.
@@ -57,6 +58,9 @@ type admitted struct {
 func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if req.To() != nil {
 		if _, ok := req.To().Params.Get("tag"); ok {
+			if s.deskReinvite(req, tx) {
+				return // hold or resume from an agent's desk phone
+			}
 			// A re-INVITE (hold, session refresh) is not supported yet:
 			// 488 refuses it without ending the call (RFC 3261 §14.2).
 			if s.lookup(req) == nil {
@@ -84,6 +88,9 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.log.Info("sip invite refused", "sip_call_id", callID(req), "reason", tsunagu.ErrorCode(err), "error", err)
 		s.reject(req, tx, err)
 		return
+	}
+	if src, ok := sourceAddr(req); ok {
+		s.guard.trust(src) // a trunk's admitted call: its traffic is not a flood (guard.go)
 	}
 	conn, err := media.Listen(s.cfg.MediaIP, s.cfg.RTPPortMin, s.cfg.RTPPortMax)
 	if err != nil {
@@ -271,7 +278,7 @@ func (c *call) run(ctx context.Context) {
 			c.end(ctx, "system")
 			return
 		case r := <-c.ctl:
-			if r.hold != nil {
+			if r.hold != nil || r.xfer != nil {
 				r.reply <- errNotConnected // hold is for a connected call
 				continue
 			}
@@ -337,7 +344,7 @@ func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsun
 			case <-ctx.Done():
 				return outcomeShutdown, "", "", request{}
 			case r := <-c.ctl:
-				if r.hold != nil {
+				if r.hold != nil || r.xfer != nil { // hold and transfers are for a connected call
 					r.reply <- errNotConnected
 					continue wait
 				}

@@ -75,6 +75,26 @@ type Config struct {
 	// (default 30 s, RFC 3261 §20.33).
 	RetryAfter time.Duration
 	Logger     *slog.Logger
+	// Phones finds agents' SIP accounts for REGISTER; nil refuses every
+	// REGISTER with 403 (registrar.go).
+	Phones PhoneStore
+	// MinExpires and MaxExpires bound registrations (defaults 60 s, 1 h).
+	MinExpires, MaxExpires time.Duration
+	// NonceTTL is how long a digest nonce is good (DefaultNonceTTL).
+	NonceTTL time.Duration
+	// Guard is the per-source flood limit (guard.go).
+	Guard GuardConfig
+	// Desk hears what agents do on their desk phones (deskphone.go); nil
+	// makes a desk phone's BYE a plain Hangup.
+	Desk DeskHandler
+	// OnRegistered, when set, is told after each accepted REGISTER
+	// whether the agent still has a live registration.
+	OnRegistered func(tenant tsunagu.TenantID, agent tsunagu.AgentID, registered bool)
+	// Recordings stores recordings and monitoring events (record.go,
+	// monitor.go); with RecordDir set too, every connected call is
+	// recorded to RecordDir/<tenant>/<yyyy-mm-dd>/<contact>.wav.
+	Recordings tsunagu.RecordingStore
+	RecordDir  string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -103,6 +123,15 @@ type Server struct {
 	dialogs  map[string]*call
 	// contacts finds a live call by its contact for Connect and Hangup.
 	contacts map[tsunagu.ContactID]*call
+	// dialingOut finds an outbound call still ringing, for Hangup (CANCEL).
+	dialingOut map[tsunagu.ContactID]*call
+
+	// Agents' desk phones (registrar.go, digest.go, guard.go, deskphone.go).
+	reg       *registrar
+	auth      *digester
+	guard     *guard
+	desks     map[tsunagu.ContactID]*desk // under mu
+	deskCalls map[string]*desk            // by SIP Call-ID, under mu
 }
 
 // New validates cfg, binds the SIP ports and prepares the server.
@@ -158,22 +187,34 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.dua = &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{
 		Address: sip.Uri{Scheme: "sip", User: "tsunagu", Host: host, Port: int(s.addr.Port())}}}
-	s.srv.OnInvite(s.onInvite)
-	s.srv.OnAck(s.onAck)
-	s.srv.OnBye(s.onBye)
+	if cfg.NonceTTL <= 0 {
+		cfg.NonceTTL = DefaultNonceTTL
+	}
+	s.reg = newRegistrar(cfg.MinExpires, cfg.MaxExpires, cfg.Now)
+	s.auth = newDigester(cfg.NonceTTL, cfg.Now)
+	s.guard = newGuard(cfg.Guard, cfg.Now, s.log.Warn)
+	// Every request passes the guard first (scanners, floods).
+	g := s.guard.wrap
+	s.srv.OnInvite(g(s.onInvite))
+	s.srv.OnAck(g(s.onAck))
+	s.srv.OnBye(g(s.onBye))
+	s.srv.OnRegister(g(s.onRegister))
+	s.srv.OnNoRoute(g(func(req *sip.Request, tx sip.ServerTransaction) {
+		s.respond(req, tx, 405, "Method Not Allowed", sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"))
+	}))
 	s.srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
 		// A CANCEL matching a pending INVITE is handled by its transaction
 		// (sipgo); one that reaches here matches nothing (RFC 3261 §9.2).
 		s.reject(req, tx, errNoDialog)
 	})
-	s.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+	s.srv.OnOptions(g(func(req *sip.Request, tx sip.ServerTransaction) {
 		// Trunks ping with OPTIONS to see whether we are up.
 		code, reason := 200, "OK"
 		if s.isDraining() {
 			code, reason = 503, "Service Unavailable"
 		}
 		tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
-	})
+	}))
 	s.callsCtx, s.cancelCalls = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -296,13 +337,18 @@ func (s *Server) lookup(req *sip.Request) *call {
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	if c := s.lookup(req); c != nil {
-		_ = c.dialog.ReadAck(req, tx)
+		if d, ok := c.dialog.(*sipgo.DialogServerSession); ok { // an outbound call sends its ACK instead
+			_ = d.ReadAck(req, tx)
+		}
 	}
 	// An ACK for a non-2xx final response is absorbed by its transaction;
 	// a stray one needs no answer (RFC 3261 §17.2.3).
 }
 
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	if s.deskBye(req, tx) {
+		return
+	}
 	c := s.lookup(req)
 	if c == nil || c.dialog.ReadBye(req, tx) != nil {
 		s.reject(req, tx, errNoDialog)

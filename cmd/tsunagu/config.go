@@ -30,6 +30,7 @@ type Config struct {
 	RTPPortMax      int      `yaml:"rtp_port_max"`
 	WebRTCPort      int      `yaml:"webrtc_port"`
 	PositionEvery   Duration `yaml:"position_every"`
+	Recording       bool     `yaml:"recording"`
 	Demo            bool     `yaml:"demo"`
 	LogLevel        string   `yaml:"log_level"`
 	LogFormat       string   `yaml:"log_format"`
@@ -38,6 +39,12 @@ type Config struct {
 	SessionTTL      Duration `yaml:"session_ttl"`
 	BodyLimitBytes  int64    `yaml:"body_limit_bytes"`
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// SIP flood limit per source address (telephony/guard.go): more than
+	// SIPFloodLimit requests within SIPFloodWindow block the source for
+	// SIPFloodBlock. 0 turns the limit off.
+	SIPFloodLimit  int      `yaml:"sip_flood_limit"`
+	SIPFloodWindow Duration `yaml:"sip_flood_window"`
+	SIPFloodBlock  Duration `yaml:"sip_flood_block"`
 }
 
 // Duration reads "12h" / "30s" in YAML.
@@ -61,6 +68,10 @@ func defaultConfig() Config {
 		BodyLimitBytes:  1 << 20,
 		ShutdownTimeout: Duration{15 * time.Second},
 		PositionEvery:   Duration{45 * time.Second},
+		Recording:       true,
+		SIPFloodLimit:   16,
+		SIPFloodWindow:  Duration{2 * time.Second},
+		SIPFloodBlock:   Duration{5 * time.Minute},
 	}
 }
 
@@ -171,6 +182,9 @@ func (c *Config) validate() error {
 	}
 	if c.RTPPortMin < 1024 || c.RTPPortMax > 65535 || c.RTPPortMin > c.RTPPortMax {
 		return fmt.Errorf("%w: rtp_port_min..rtp_port_max must be a range within 1024–65535", errUsage)
+	}
+	if c.SIPFloodLimit < 0 || c.SIPFloodWindow.Duration <= 0 || c.SIPFloodBlock.Duration <= 0 {
+		return fmt.Errorf("%w: sip_flood_limit must be 0 (off) or more, sip_flood_window and sip_flood_block positive", errUsage)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("%w: tls_cert and tls_key go together", errUsage)

@@ -131,6 +131,11 @@ func seedDemo(ctx context.Context, db *sqlite.DB, log *slog.Logger) (*demoInfo, 
 			return nil, err
 		}
 	}
+	// Wrap-up note templates: the sentences operators type most (docs/desk.md).
+	if err := db.SetNoteTemplates(ctx, t, []string{"手順をご案内し、解決を確認。", "担当部署に確認のうえ折り返しご連絡。",
+		"本人確認が取れず、ご案内を控えた。", "ご意見として承り、関係部署に共有。"}); err != nil {
+		return nil, err
+	}
 
 	// The demo trunk: calls from this machine to 03-1234-5678 hear the menu.
 	trunk := &tsunagu.Trunk{TenantID: t, ID: "demo-trunk", Name: "デモ回線 (127.0.0.1)", AllowedNets: []string{"127.0.0.1/32", "::1/128"},

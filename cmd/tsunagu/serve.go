@@ -19,6 +19,7 @@ import (
 
 	"tsunagu"
 	"tsunagu/dispatch"
+	"tsunagu/floor"
 	"tsunagu/httpapi"
 	"tsunagu/inmem"
 	"tsunagu/kb"
@@ -89,6 +90,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 			log.Error("kb indexer stopped", "err", err)
 		}
 	})
+	// The floor: queue, agent and alert figures folded from the event log
+	// (replayed now, then followed live) for the console and the wallboard.
+	board := &floor.Board{Store: db, Bus: bus, Log: log}
+	bg.Go(func() {
+		if err := board.Run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("floor board stopped", "err", err)
+		}
+	})
 
 	// Voice: the operators' browser softphones (WebRTC on one UDP port at
 	// the media address), the SIP edge for trunk calls, and routing between
@@ -100,7 +109,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	disp := &dispatch.Dispatcher{Store: db, Log: log}
 	soft, err := softphone.New(softphone.Config{ListenAddr: netip.AddrPortFrom(mediaIP, uint16(cfg.WebRTCPort)), Logger: log,
-		OnLost: disp.PhoneLost})
+		OnLost: browserLost(db, disp)})
 	if err != nil {
 		return fmt.Errorf("softphone: %w", err)
 	}
@@ -109,11 +118,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		Addr: sipListenAddr(cfg.SIP), MediaIP: mediaIP, RTPPortMin: cfg.RTPPortMin, RTPPortMax: cfg.RTPPortMax,
 		Store: db, Router: disp, Language: "ja", DrainTimeout: cfg.ShutdownTimeout.Duration, Logger: log,
 		PositionEvery: cfg.PositionEvery.Duration,
+		Recordings:    db, RecordDir: recordDir(cfg),
+		Phones: db, Desk: deskHandler{disp: disp}, Guard: sipGuard(cfg), OnRegistered: phoneUnregistered(db, disp),
 	})
 	if err != nil {
 		return fmt.Errorf("sip: %w", err)
 	}
-	disp.Phone = voice{tel: tel, soft: soft}
+	disp.Phone = voice{tel: tel, soft: soft, db: db}
+	disp.Outbound = voice{tel: tel, soft: soft, db: db} // outbound.go: click-to-call
 	if err := disp.Start(bgCtx); err != nil {
 		return fmt.Errorf("routing: %w", err)
 	}
@@ -130,6 +142,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		Store: db, Bus: bus, Log: log, Registry: reg, Version: versionString(),
 		SecureCookies: cfg.TLSCert != "", BodyLimit: cfg.BodyLimitBytes, SessionTTL: cfg.SessionTTL.Duration,
 		UI: web.Handler(), KB: indexer, Dispatch: disp, Softphone: soft,
+		Floor: board, LiveCalls: liveCalls{tel: tel, soft: soft},
 	})
 
 	telDone := make(chan error, 1)
@@ -217,10 +230,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 type voice struct {
 	tel  *telephony.Server
 	soft *softphone.Server
+	db   *sqlite.DB // each agent's phone choice (deskphone.go)
 }
 
 // Connect bridges the caller with the answering agent's softphone.
 func (v voice) Connect(ctx context.Context, c *tsunagu.Contact) error {
+	if leg, ok := v.tel.DeskLeg(c.ID); ok { // answered on the desk phone (deskphone.go)
+		return v.tel.Connect(ctx, c.ID, leg)
+	}
 	leg, ok := v.soft.Leg(c.AgentID)
 	if !ok {
 		return tsunagu.Errorf(tsunagu.ECONFLICT, "Agent %s has no softphone connected.", c.AgentID)
@@ -237,8 +254,9 @@ func (v voice) Hold(ctx context.Context, id tsunagu.ContactID) error { return v.
 // Resume bridges the held caller with the operator again.
 func (v voice) Resume(ctx context.Context, id tsunagu.ContactID) error { return v.tel.Resume(ctx, id) }
 
-// Reachable reports whether the agent's softphone is connected.
-func (v voice) Reachable(agent tsunagu.AgentID) bool { return v.soft.Connected(agent) }
+// Reachable reports whether the agent's phone (softphone or registered
+// desk phone) can take a call.
+func (v voice) Reachable(agent tsunagu.AgentID) bool { return v.reachable(agent) }
 
 // mediaAddr is where RTP is bound and announced: media_ip when set, else the
 // SIP address's host, else (SIP on every interface) loopback, which serves a

@@ -32,6 +32,13 @@ type Browser struct {
 	want  int64
 	once  sync.Once
 	wg    sync.WaitGroup
+
+	// Everything heard, decoded (up to a minute), for tests that tell
+	// voices apart by their tones; changed is closed and replaced at each
+	// frame, so a waiter waits for the event rather than polling.
+	mu      sync.Mutex
+	heard   []int16
+	changed chan struct{}
 }
 
 // NewBrowser returns a browser on loopback that closes Heard after want
@@ -53,7 +60,7 @@ func NewBrowser(t testing.TB, want int64) *Browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Browser{PC: pc, want: want, Heard: make(chan struct{})}
+	b := &Browser{PC: pc, want: want, Heard: make(chan struct{}), changed: make(chan struct{})}
 	b.track, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, "mic", "browser")
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +74,15 @@ func NewBrowser(t testing.TB, want int64) *Browser {
 			if err != nil {
 				return
 			}
+			b.mu.Lock()
+			if len(b.heard) < 60*8000 {
+				for _, v := range pkt.Payload {
+					b.heard = append(b.heard, media.ULawToLinear(v))
+				}
+			}
+			close(b.changed)
+			b.changed = make(chan struct{})
+			b.mu.Unlock()
 			for _, v := range pkt.Payload {
 				if s := media.ULawToLinear(v); s > 512 || s < -512 {
 					if b.Voiced.Add(1) >= b.want {
@@ -108,8 +124,43 @@ func (b *Browser) Accept(t testing.TB, answer string) {
 	}
 }
 
+// Received returns how many samples the browser has heard so far.
+func (b *Browser) Received() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.heard)
+}
+
+// Samples returns what the browser heard from sample from up to sample to
+// (decoded PCM), waiting until it has heard that much; it fails the test
+// after timeout.
+func (b *Browser) Samples(t testing.TB, from, to int, timeout time.Duration) []int16 {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		b.mu.Lock()
+		n, ch := len(b.heard), b.changed
+		if n >= to {
+			out := append([]int16(nil), b.heard[from:to]...)
+			b.mu.Unlock()
+			return out
+		}
+		b.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("browser: heard %d samples, waited for %d", n, to)
+			return nil
+		}
+	}
+}
+
 // Speak sends a 440 Hz tone in 20 ms frames until ctx ends.
-func (b *Browser) Speak(ctx context.Context) {
+func (b *Browser) Speak(ctx context.Context) { b.SpeakTone(ctx, 440) }
+
+// SpeakTone sends a tone of hz (amplitude 8000) in 20 ms frames until ctx
+// ends, so that a test can tell several speakers apart.
+func (b *Browser) SpeakTone(ctx context.Context, hz float64) {
 	b.wg.Go(func() {
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
@@ -121,7 +172,7 @@ func (b *Browser) Speak(ctx context.Context) {
 			case <-tick.C:
 			}
 			for i := range f {
-				f[i] = media.LinearToULaw(int16(8000 * math.Sin(2*math.Pi*440*float64(n*160+i)/8000)))
+				f[i] = media.LinearToULaw(int16(8000 * math.Sin(2*math.Pi*hz*float64(n*160+i)/8000)))
 			}
 			_ = b.track.WriteSample(pmedia.Sample{Data: f, Duration: 20 * time.Millisecond})
 		}

@@ -90,6 +90,11 @@ export interface Contact {
   disposition_id?: string;
   notes?: string;
   thank_you: boolean;
+  verification?: 'verified' | 'refused' | 'failed';
+  verified_items?: string[];
+  abusive?: 'low' | 'medium' | 'high';
+  caller_flag?: 'low' | 'medium' | 'high'; // this number was flagged abusive (docs/floor-praise.md)
+  keep_recording?: boolean;
 }
 
 export interface SearchResult {
@@ -97,6 +102,12 @@ export interface SearchResult {
   title: string;
   snippet: string;
   score: number;
+}
+
+// Suggestion is an article offered for a call before anything is typed
+// (GET /kb/suggest), with why it is offered.
+export interface Suggestion extends SearchResult {
+  why: 'solved-often' | 'reason' | 'menu' | 'queue' | 'incident';
 }
 
 export interface Article {
@@ -147,8 +158,8 @@ export interface EscalationView extends Escalation {
 
 // followEvents keeps a WebSocket on the event stream, reconnecting with
 // ?since= the last sequence seen so that nothing is missed.
-export function followEvents(onEvent: (e: TsunaguEvent) => void, onLive: (live: boolean) => void): () => void {
-  let last = 0;
+export function followEvents(onEvent: (e: TsunaguEvent) => void, onLive: (live: boolean) => void, since = 0): () => void {
+  let last = since; // > 0: replay what came after it first (an outbound call's fast answer)
   let ws: WebSocket | null = null;
   let stopped = false;
   let retry = 500;

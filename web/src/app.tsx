@@ -3,6 +3,7 @@ import { api, ApiError, setCSRF } from './api';
 import type { Me } from './api';
 import { Admin } from './admin';
 import { Desk } from './desk';
+import { FloorDisplay } from './floor';
 import { initialLang, tr } from './i18n';
 import type { Lang, Strings } from './i18n';
 
@@ -10,7 +11,7 @@ import type { Lang, Strings } from './i18n';
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang());
   const [me, setMe] = useState<Me | null | undefined>(undefined);
-  // #/admin is the admin pages; anything else the desk.
+  // #/floor is the wall display (leaders' login); anything else the desk.
   const [route, setRoute] = useState(location.hash);
   useEffect(() => {
     const on = () => setRoute(location.hash);
@@ -32,6 +33,7 @@ export function App() {
   }, []);
   const toggle = () => setLang(lang === 'ja' ? 'en' : 'ja');
   if (me === undefined) return null;
+  if (me && route === '#/floor' && me.user.role !== 'agent') return <FloorDisplay t={t} />;
   return (
     <div class="shell">
       <header>

@@ -2,7 +2,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, followEvents } from './api';
 import type { Me, QueueStats, TsunaguEvent } from './api';
 import { Call } from './call';
-import { EscalationInbox } from './escalation';
+import { MyCallbacks } from './callbacks';
+import { Dial } from './dial';
+import { Devices } from './devices';
+import { Console } from './console';
+import { CareConsole, PraiseNote } from './praise';
+import { Today } from './today';
 import type { Strings } from './i18n';
 import { Knowledge, Lookup } from './knowledge';
 import { Softphone } from './softphone';
@@ -14,7 +19,7 @@ const stateLabel = (t: Strings, state: string, reason?: string) => {
     available: t.available, not_ready: t.notReady, offline: t.offline, on_contact: t.onContact, reserved: t.reserved, after_call_work: t.acw,
   };
   const r: Record<string, string> = {
-    break: t.break, lunch: t.lunch, training: t.training, meeting: t.meeting, recovery: t.recovery, missed: t.missed, other: t.other,
+    break: t.break, lunch: t.lunch, training: t.training, meeting: t.meeting, recovery: t.recovery, missed: t.missed, other: t.other, protected: t.today.protectedReason,
   };
   return (m[state] || state) + (reason ? `(${r[reason] || reason})` : '');
 };
@@ -24,11 +29,30 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
   const [events, setEvents] = useState<TsunaguEvent[]>([]);
   const [live, setLive] = useState(false);
   const [phone, setPhone] = useState<PhoneState>('off');
-  const [offer, setOffer] = useState<{ id: string; seq: number } | null>(null);
+  const [offer, setOffer] = useState<{ id: string; seq: number; outbound?: boolean } | null>(null);
   const [stateError, setStateError] = useState('');
   const [escTick, setEscTick] = useState(0);
+  const [floorSeq, setFloorSeq] = useState(0);
+  const [cbTick, setCbTick] = useState(0);
   const softphone = useRef<Softphone | null>(null);
-  const refresh = () => api<{ items: QueueStats[] }>('GET', '/queues/stats').then((r) => setStats(r.items));
+  // The queue tiles follow the floor, but a busy floor sends many events a
+  // second to every desk: refresh at most once a second (the first event
+  // at once, later ones folded into one trailing request).
+  const lastRefresh = useRef(0);
+  const pending = useRef<number | undefined>(undefined);
+  const load = () => {
+    lastRefresh.current = Date.now();
+    api<{ items: QueueStats[] }>('GET', '/queues/stats').then((r) => setStats(r.items));
+  };
+  const refresh = () => {
+    if (pending.current !== undefined) return;
+    const wait = lastRefresh.current + 1000 - Date.now();
+    if (wait <= 0) return load();
+    pending.current = window.setTimeout(() => {
+      pending.current = undefined;
+      load();
+    }, wait);
+  };
   const myAgent = me.agent?.id;
   useEffect(() => {
     refresh();
@@ -41,7 +65,10 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
         setEvents((prev) => [e, ...prev].slice(0, 12));
         if (e.type.startsWith('contact:') || e.type === 'agent:state_changed') refresh();
         if (e.type.startsWith('escalation:')) setEscTick((n) => n + 1);
-        if (e.type === 'contact:offered' && e.agent_id === myAgent && e.contact_id) setOffer({ id: e.contact_id, seq: e.seq });
+        if (me.user.role !== 'agent') setFloorSeq(e.seq);
+        if (e.type.startsWith('callback:')) setCbTick((n) => n + 1);
+        if ((e.type === 'contact:offered' || e.type === 'contact:consult_started') && e.agent_id === myAgent && e.contact_id) setOffer({ id: e.contact_id, seq: e.seq });
+        if (e.type === 'contact:dialing' && e.agent_id === myAgent && e.contact_id) setOffer({ id: e.contact_id, seq: e.seq, outbound: true }); // dial.tsx
         if (e.type === 'agent:state_changed' && e.agent_id === myAgent) {
           const p = e.payload as { to: string; reason?: string };
           setMe({ ...me, agent: { ...me.agent!, state: p.to, state_reason: p.reason, state_since: e.time } });
@@ -52,6 +79,7 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
     return () => {
       stop();
       softphone.current?.stop();
+      window.clearTimeout(pending.current);
     };
   }, []);
   const setState = async (state: string, reason?: string) => {
@@ -74,12 +102,14 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
             <div class={'phone ' + phone} data-testid="phone" data-phone={phone}>
               {t.phone[phone]}
             </div>
+            <Devices t={t} phone={softphone.current} state={phone} />
             {stateError && (
               <p class="error" role="alert">
                 {stateError}
               </p>
             )}
           </div>
+          <Today t={t} agentId={me.agent.id} last={events[0]} />
           <div class="buttons">
             <button
               class="ok"
@@ -94,10 +124,21 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
           </div>
         </section>
       )}
+      {me.agent && <PraiseNote t={t} agentId={me.agent.id} last={events[0]} />}
       {me.agent && offer && (
-        <Call key={offer.seq} t={t} contactId={offer.id} onDone={() => setOffer(null)} onMute={(m) => softphone.current?.mute(m)} />
+        <Call
+          key={offer.seq}
+          t={t}
+          contactId={offer.id}
+          onDone={() => setOffer(null)}
+          onMute={(m) => softphone.current?.mute(m)}
+          outbound={offer.outbound}
+          since={offer.seq}
+        />
       )}
-      {me.user.role !== 'agent' && <EscalationInbox t={t} tick={escTick} />}
+      {me.agent && <Dial t={t} busy={!!offer} last={events[0]} />}
+      {me.user.role !== 'agent' && <Console t={t} tick={escTick} seq={floorSeq} />}
+      {me.user.role !== 'agent' && <CareConsole t={t} last={events[0]} />}
       <section class="card queues" aria-label={t.queues}>
         <h2>
           {t.queues} <span class={live ? 'live on' : 'live'}>● {t.live}</span>
@@ -114,6 +155,7 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
           ))}
         </div>
       </section>
+      {me.agent && <MyCallbacks t={t} tick={cbTick} busy={!!offer} />}
       <Lookup t={t} />
       <Knowledge t={t} contactId={offer?.id} />
       <section class="card events" aria-label={t.events}>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
-import type { Article, Contact, Customer, SearchResult } from './api';
+import type { Article, Contact, Customer, SearchResult, Suggestion } from './api';
 import { byNewest } from './call';
 import type { Strings } from './i18n';
 
@@ -63,11 +63,14 @@ export function Lookup({ t }: { t: Strings }) {
 // Knowledge searches while the operator types (typeahead), for the answer
 // while the caller waits on hold. "/" focuses the search box from anywhere;
 // a result opens beside the list, where "solved with this" and "this article
-// is wrong" are one click each.
+// is wrong" are one click each. On a call, while the box is empty, the panel
+// shows the articles suggested for the call (its menu choice, queue, reason
+// and what solved such calls lately), each saying why.
 export function Knowledge({ t, contactId }: { t: Strings; contactId?: string }) {
   const [q, setQ] = useState('');
   const [results, setResults] = useState<SearchResult[] | null>(null);
   const [open, setOpen] = useState<Article | null>(null);
+  const [suggested, setSuggested] = useState<Suggestion[]>([]);
   const [note, setNote] = useState('');
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
@@ -93,6 +96,17 @@ export function Knowledge({ t, contactId }: { t: Strings; contactId?: string }) 
     }, 120);
     return () => clearTimeout(id);
   }, [q]);
+  useEffect(() => {
+    setSuggested([]);
+    if (!contactId) return;
+    let live = true;
+    api<{ results: Suggestion[] }>('GET', `/kb/suggest?limit=5&contact_id=${encodeURIComponent(contactId)}`)
+      .then((r) => live && setSuggested(r.results))
+      .catch(() => live && setSuggested([]));
+    return () => {
+      live = false;
+    };
+  }, [contactId]);
   const show = async (id: string) => {
     setNote('');
     setOpen(await api<Article>('GET', '/kb/articles/' + encodeURIComponent(id)));
@@ -118,6 +132,22 @@ export function Knowledge({ t, contactId }: { t: Strings; contactId?: string }) 
       </h2>
       <input ref={input} name="q" type="search" placeholder={t.kbPlaceholder} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
       {results && results.length === 0 && <p class="muted">{t.noResults}</p>}
+      {!q.trim() && suggested.length > 0 && (
+        <>
+          <h3>{t.kbSuggest.title}</h3>
+          <ol class="results" data-testid="kb-suggestions">
+            {suggested.map((r) => (
+              <li key={r.id}>
+                <button class="title link" onClick={() => show(r.id)}>
+                  {r.title}
+                </button>{' '}
+                <span class="badge muted small">{t.kbSuggest.why[r.why] ?? r.why}</span>
+                <div class="snippet" dangerouslySetInnerHTML={{ __html: r.snippet }} />
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
       <ol class="results" data-testid="kb-results">
         {results?.map((r) => (
           <li key={r.id}>

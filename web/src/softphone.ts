@@ -11,18 +11,54 @@ export class Softphone {
   private pc: RTCPeerConnection | null = null;
   private stream: MediaStream | null = null;
   private audio = document.createElement('audio');
+  // The operator's choice of devices, remembered per browser; '' is the
+  // system default.
+  micId = localStorage.getItem('tsunagu.mic') || '';
+  speakerId = localStorage.getItem('tsunagu.speaker') || '';
 
   constructor(private onState: (s: PhoneState) => void) {
     this.audio.autoplay = true;
     this.audio.setAttribute('aria-hidden', 'true');
     document.body.appendChild(this.audio);
+    if (this.speakerId) this.useSpeaker(this.speakerId).catch(() => undefined);
+  }
+
+  // devices lists the microphones and speakers (labels appear once the
+  // microphone was allowed).
+  async devices(): Promise<{ mics: MediaDeviceInfo[]; speakers: MediaDeviceInfo[] }> {
+    const all = navigator.mediaDevices ? await navigator.mediaDevices.enumerateDevices() : [];
+    return { mics: all.filter((d) => d.kind === 'audioinput'), speakers: all.filter((d) => d.kind === 'audiooutput') };
+  }
+
+  // useMic switches the microphone without renegotiating: the new track
+  // replaces the old one on the same sender, so a call in progress goes on.
+  async useMic(id: string) {
+    this.micId = id;
+    localStorage.setItem('tsunagu.mic', id);
+    if (!this.pc || !this.stream) return this.start();
+    const fresh = await navigator.mediaDevices.getUserMedia({ audio: id ? { deviceId: { exact: id } } : true });
+    const track = fresh.getAudioTracks()[0];
+    const muted = this.stream.getAudioTracks().some((t) => !t.enabled);
+    track.enabled = !muted;
+    await Promise.all(this.pc.getSenders().filter((s) => s.track?.kind === 'audio').map((s) => s.replaceTrack(track)));
+    this.stream.getTracks().forEach((t) => t.stop());
+    this.stream = fresh;
+  }
+
+  // useSpeaker plays the caller on the chosen output (setSinkId; browsers
+  // without it keep the default).
+  async useSpeaker(id: string) {
+    this.speakerId = id;
+    localStorage.setItem('tsunagu.speaker', id);
+    const a = this.audio as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+    if (a.setSinkId) await a.setSinkId(id);
   }
 
   async start() {
     this.stop();
     this.onState('connecting');
     try {
-      this.stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      this.stream = await navigator.mediaDevices.getUserMedia({ audio: this.micId ? { deviceId: { ideal: this.micId } } : true });
     } catch {
       this.onState('no-mic');
       return;

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+
+	"tsunagu"
+	"tsunagu/dispatch"
+)
+
+var _ dispatch.TransferPhone = voice{}
+
+// Requeue lets the operator go and plays the hold music to the caller until
+// routing connects the next operator (blind transfer).
+func (v voice) Requeue(ctx context.Context, id tsunagu.ContactID) error {
+	return v.tel.Requeue(ctx, id)
+}
+
+// ConsultJoin joins the operator's softphone with the consulted agent's
+// while the caller is on hold (warm transfer).
+func (v voice) ConsultJoin(ctx context.Context, id tsunagu.ContactID, agent tsunagu.AgentID) error {
+	leg, ok := v.soft.Leg(agent)
+	if !ok {
+		return tsunagu.Errorf(tsunagu.ECONFLICT, "Agent %s has no softphone connected.", agent)
+	}
+	return v.tel.ConsultJoin(ctx, id, leg)
+}
+
+// ConsultEnd bridges the caller with the consulted agent (complete) or with
+// the first operator again.
+func (v voice) ConsultEnd(ctx context.Context, id tsunagu.ContactID, complete bool) error {
+	return v.tel.ConsultEnd(ctx, id, complete)
+}

@@ -1,0 +1,110 @@
+package dispatch
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"tsunagu"
+	"tsunagu/acd"
+)
+
+// Ringer is a Phone whose offers ring by themselves: an agent's SIP desk
+// phone. The browser softphone does not ring (the desk shows the offer and
+// the agent answers there), so a Phone without Ringer never rings.
+type Ringer interface {
+	// Ring rings the phone of c.AgentID for the offered contact c and
+	// returns once the agent answers (true, nil): the answered phone is
+	// then what Connect bridges. (false, nil) means this agent takes calls
+	// in the browser. Cancelling ctx stops the ringing (SIP CANCEL).
+	Ring(ctx context.Context, c *tsunagu.Contact) (bool, error)
+	// Release hangs up a phone that answered but could not be connected
+	// (the offer ended as it answered).
+	Release(id tsunagu.ContactID)
+}
+
+// rings are the offers ringing a phone now, by contact.
+type rings struct {
+	mu sync.Mutex
+	m  map[tsunagu.ContactID]*ringing
+}
+
+type ringing struct{ cancel context.CancelFunc }
+
+func (r *rings) add(id tsunagu.ContactID, x *ringing) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[tsunagu.ContactID]*ringing{}
+	}
+	if old := r.m[id]; old != nil {
+		old.cancel()
+	}
+	r.m[id] = x
+}
+
+func (r *rings) remove(id tsunagu.ContactID, x *ringing) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m[id] == x {
+		delete(r.m, id)
+	}
+}
+
+// stop stops the ringing for contact id, if any.
+func (r *rings) stop(id tsunagu.ContactID) {
+	r.mu.Lock()
+	x := r.m[id]
+	delete(r.m, id)
+	r.mu.Unlock()
+	if x != nil {
+		x.cancel()
+	}
+}
+
+// ring starts ringing the agent's phone for an offer just recorded (c is
+// the offered contact). The offer's own timeout still rules: when the
+// engine times the offer out, stopRing cancels the ringing (CANCEL), the
+// agent is made not-ready ("missed") and the caller keeps their place.
+// An answer is the agent accepting the offer (Answer), exactly as from the
+// desk. A phone that refuses (busy, declined) is left to the timeout too,
+// so a refusing phone and a silent one are treated alike.
+func (d *Dispatcher) ring(ctx context.Context, t *tenant, c *tsunagu.Contact) {
+	r, ok := d.Phone.(Ringer)
+	if !ok || c == nil {
+		return
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	x := &ringing{cancel: cancel}
+	d.rings.add(c.ID, x)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer cancel()
+		defer d.rings.remove(c.ID, x)
+		answered, err := r.Ring(rctx, c)
+		if err != nil {
+			if rctx.Err() == nil {
+				d.log().Info("dispatch: desk phone did not answer", "contact_id", c.ID, "agent_id", c.AgentID, "err", err)
+			}
+			return
+		}
+		if !answered {
+			return
+		}
+		actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer acancel()
+		if _, err := d.Answer(actx, t.id, c.ID, c.AgentID); err != nil {
+			d.log().Info("dispatch: desk phone answered too late", "contact_id", c.ID, "agent_id", c.AgentID, "err", err)
+			r.Release(c.ID)
+		}
+	}()
+}
+
+// stopRing is called for every decision that ends an offer.
+func (d *Dispatcher) stopRing(dec acd.Decision) {
+	switch dec.Kind {
+	case acd.DecisionOfferTimedOut, acd.DecisionOfferCancelled:
+		d.rings.stop(dec.Contact)
+	}
+}

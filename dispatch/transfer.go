@@ -1,0 +1,502 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+	"time"
+
+	"tsunagu"
+	"tsunagu/acd"
+)
+
+// Transfers (issue #4; choices in docs/acd.md, "Transfers").
+//
+// Blind: the caller hears the hold music, the transferring agent goes to
+// after-call work for their part, and the engine puts the contact at the
+// head of the target queue (acd.Engine.Transfer) or offers it to the named
+// agent first. Warm: the caller is held, the consulted agent's desk rings
+// (contact:consult_started), answering joins the two operators, and the
+// first agent completes (the caller is bridged to the consulted agent) or
+// cancels (back to the caller).
+
+// TransferPhone is the voice side of transfers (telephony + softphone). A
+// Phone without it cannot transfer (ENOTIMPLEMENTED).
+type TransferPhone interface {
+	// Requeue lets the operator go; the caller hears music until the next
+	// Connect.
+	Requeue(ctx context.Context, id tsunagu.ContactID) error
+	// ConsultJoin joins the operator's phone with agent's while the caller
+	// is on hold.
+	ConsultJoin(ctx context.Context, id tsunagu.ContactID, agent tsunagu.AgentID) error
+	// ConsultEnd bridges the caller with the consulted agent (complete) or
+	// with the first agent again.
+	ConsultEnd(ctx context.Context, id tsunagu.ContactID, complete bool) error
+}
+
+// consult is a consultation in progress.
+type consult struct {
+	from, to tsunagu.AgentID
+	joined   bool
+}
+
+// transfers is the dispatcher's record of consultations in progress.
+type transfers struct {
+	mu       sync.Mutex
+	consults map[tsunagu.ContactID]*consult
+}
+
+func (x *transfers) get(id tsunagu.ContactID) (consult, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	c, ok := x.consults[id]
+	if !ok {
+		return consult{}, false
+	}
+	return *c, true
+}
+
+func (x *transfers) put(id tsunagu.ContactID, c *consult) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.consults == nil {
+		x.consults = map[tsunagu.ContactID]*consult{}
+	}
+	if c == nil {
+		delete(x.consults, id)
+	} else {
+		x.consults[id] = c
+	}
+}
+
+var errInConsult = tsunagu.Errorf(tsunagu.ECONFLICT, "The call is in a consultation: complete or cancel it first.")
+
+// liveContact returns the connected contact that p may transfer: the agent
+// on it, or a supervisor (for whom the agent on it is the one transferring).
+func (d *Dispatcher) liveContact(ctx context.Context, p *tsunagu.Principal, id tsunagu.ContactID) (*tsunagu.Contact, error) {
+	c, err := d.Store.FindContact(ctx, p.TenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.AgentID != p.AgentID && !p.Role.AtLeast(tsunagu.RoleSupervisor) {
+		return nil, tsunagu.Errorf(tsunagu.EFORBIDDEN, "Only the operator on the call or a supervisor can transfer it.")
+	}
+	if c.State != tsunagu.ContactConnected || c.AgentID == "" {
+		return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to an operator.", id)
+	}
+	return c, nil
+}
+
+func (d *Dispatcher) transferPhone() (TransferPhone, error) {
+	if d.Phone == nil {
+		return nil, nil
+	}
+	tp, ok := d.Phone.(TransferPhone)
+	if !ok {
+		return nil, tsunagu.Errorf(tsunagu.ENOTIMPLEMENTED, "This phone cannot transfer calls.")
+	}
+	return tp, nil
+}
+
+// resolve checks the target against the store and the engine and returns
+// the agent it names ("" for a queue). The leader is whichever supervisor
+// or admin with an agent (one who takes calls) has been available longest.
+func (d *Dispatcher) resolve(ctx context.Context, tid tsunagu.TenantID, from tsunagu.AgentID, to tsunagu.TransferTarget) (tsunagu.AgentID, error) {
+	if err := to.Validate(); err != nil {
+		return "", err
+	}
+	switch {
+	case to.QueueID != "":
+		err := d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+			_, err := e.Stats(now, to.QueueID)
+			return nil, err
+		}, nil)
+		if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+			err = d.loadQueue(ctx, tid, to.QueueID) // created since the engine started
+		}
+		if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+			return "", tsunagu.FieldError("to.queue_id", "Unknown queue %q.", to.QueueID)
+		}
+		return "", err
+	case to.AgentID != "":
+		if to.AgentID == from {
+			return "", tsunagu.FieldError("to.agent_id", "You already have this call.")
+		}
+		if _, err := d.Store.FindAgent(ctx, tid, to.AgentID); tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+			return "", tsunagu.FieldError("to.agent_id", "Unknown agent %q.", to.AgentID)
+		} else if err != nil {
+			return "", err
+		}
+		return to.AgentID, nil
+	}
+	var leaders []tsunagu.AgentID
+	for p := (tsunagu.Page{Limit: tsunagu.MaxPageLimit}); ; {
+		us, next, err := d.Store.ListUsers(ctx, tid, p)
+		if err != nil {
+			return "", err
+		}
+		for _, u := range us {
+			if u.Role.AtLeast(tsunagu.RoleSupervisor) && u.AgentID != "" && u.AgentID != from && !u.Disabled {
+				leaders = append(leaders, u.AgentID)
+			}
+		}
+		if next == "" || len(us) == 0 {
+			break
+		}
+		p.Cursor = next
+	}
+	var leader tsunagu.AgentID
+	found := false
+	err := d.do(ctx, tid, func(e *acd.Engine, _ time.Time) ([]acd.Decision, error) {
+		leader, found = e.LongestIdle(leaders)
+		return nil, nil
+	}, nil)
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		return "", &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: "to.leader", Message: "No leader is available to take the call now."}
+	}
+	return leader, nil
+}
+
+// Transfer is a blind transfer of the connected contact id by p (the agent
+// on it, or a supervisor) to a queue, an agent or the leader. It returns the
+// contact as recorded after the transfer (queued, waiting for its next
+// operator).
+func (d *Dispatcher) Transfer(ctx context.Context, p *tsunagu.Principal, id tsunagu.ContactID, to tsunagu.TransferTarget) (*tsunagu.Contact, error) {
+	tid := p.TenantID
+	c, err := d.liveContact(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, busy := d.xfer.get(id); busy {
+		return nil, errInConsult
+	}
+	from := c.AgentID
+	target, err := d.resolve(ctx, tid, from, to)
+	if err != nil {
+		return nil, err
+	}
+	queue := to.QueueID
+	if queue == "" {
+		queue = c.QueueID
+	}
+	// The engine must agree before anything changes: the caller is
+	// connected to from there too, and a named agent is logged in.
+	if err := d.do(ctx, tid, func(e *acd.Engine, _ time.Time) ([]acd.Decision, error) {
+		st, err := e.Agent(from)
+		if err != nil || st.Contact != id || st.State != acd.OnContact {
+			return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to an operator.", id)
+		}
+		if target != "" {
+			if _, err := e.Agent(target); err != nil {
+				return nil, &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: "to.agent_id", Message: "That operator is not logged in."}
+			}
+		}
+		return nil, nil
+	}, nil); err != nil {
+		return nil, err
+	}
+	tp, err := d.transferPhone()
+	if err != nil {
+		return nil, err
+	}
+	if tp != nil {
+		if err := tp.Requeue(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	// Recorded before the engine acts, so contact:transferred comes before
+	// the offer it leads to. The contact keeps the first agent until it is
+	// offered: this event is theirs (their desk goes to wrap-up).
+	payload := map[string]any{"kind": "blind", "from_agent": from, "to": to, "queue_id": queue}
+	if target != "" {
+		payload["agent_id"] = target
+	}
+	out, err := d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactTransferred, payload, func(x *tsunagu.Contact) error {
+		x.State, x.QueueID = tsunagu.ContactQueued, queue
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		return e.Transfer(now, acd.TransferSpec{Contact: id, Queue: to.QueueID, Agent: target})
+	}, func(ctx context.Context, t *tenant) error {
+		d.syncAgent(ctx, t, from)
+		return nil
+	})
+	if err != nil {
+		d.log().Error("dispatch: transfer in the engine after the caller was requeued", "contact_id", id, "err", err)
+		return nil, err
+	}
+	d.log().Info("dispatch: transferred", "contact_id", id, "from_agent", from, "queue_id", queue, "agent_id", target)
+	return out, nil
+}
+
+// Consult starts a warm transfer: p's caller goes on hold (music) and the
+// consulted agent — named, the best available agent of a queue, or the
+// leader — is reserved and their desk rings (contact:consult_started). The
+// consulted agent answers with Answer.
+func (d *Dispatcher) Consult(ctx context.Context, p *tsunagu.Principal, id tsunagu.ContactID, to tsunagu.TransferTarget) (tsunagu.AgentID, error) {
+	tid := p.TenantID
+	c, err := d.liveContact(ctx, p, id)
+	if err != nil {
+		return "", err
+	}
+	if _, busy := d.xfer.get(id); busy {
+		return "", tsunagu.Errorf(tsunagu.ECONFLICT, "The call is already in a consultation.")
+	}
+	from := c.AgentID
+	target, err := d.resolve(ctx, tid, from, to)
+	if err != nil {
+		return "", err
+	}
+	if _, err := d.transferPhone(); err != nil {
+		return "", err
+	}
+	if target != "" && d.Phone != nil && !d.Phone.Reachable(target) {
+		return "", &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: "to", Message: "That operator's phone is not connected."}
+	}
+	var consulted tsunagu.AgentID
+	err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		a, ds, err := e.Consult(now, acd.ConsultSpec{Contact: id, Agent: target, Queue: to.QueueID})
+		consulted = a
+		if code := tsunagu.ErrorCode(err); err != nil && target != "" && (code == tsunagu.ECONFLICT || code == tsunagu.ENOTFOUND) {
+			err = &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: "to", Message: "That operator is not available now.", Err: err}
+		} else if err != nil && tsunagu.ErrorCode(err) == tsunagu.ECONFLICT {
+			err = &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: "to.queue_id", Message: "Nobody in that queue is available now.", Err: err}
+		}
+		return ds, err
+	}, func(ctx context.Context, t *tenant) error {
+		d.syncAgent(ctx, t, consulted)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	d.xfer.put(id, &consult{from: from, to: consulted})
+	if d.Phone != nil {
+		// The caller hears the music while the two operators talk.
+		if err := d.Phone.Hold(ctx, id); err != nil && tsunagu.ErrorCode(err) != tsunagu.ECONFLICT { // ECONFLICT: already on hold
+			d.undoConsult(ctx, tid, id)
+			return "", err
+		}
+	}
+	d.consultEvent(ctx, tid, id, consulted, tsunagu.EventContactConsultStarted, map[string]any{"from_agent": from, "queue_id": c.QueueID})
+	return consulted, nil
+}
+
+// undoConsult frees a consulted agent when the consultation could not start.
+func (d *Dispatcher) undoConsult(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID) {
+	x, ok := d.xfer.get(id)
+	if !ok {
+		return
+	}
+	d.xfer.put(id, nil)
+	_ = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		return e.EndConsult(now, id, false)
+	}, func(ctx context.Context, t *tenant) error {
+		d.syncAgent(ctx, t, x.to)
+		return nil
+	})
+}
+
+// consultEvent appends an event about the contact for one agent's desk.
+func (d *Dispatcher) consultEvent(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID, typ tsunagu.EventType, payload map[string]any) {
+	e := tsunagu.NewEvent(tid, typ, d.now(), payload)
+	e.ContactID, e.AgentID = id, agent
+	if p := tsunagu.FromContext(ctx); p != nil {
+		e.ActorID = p.UserID
+	}
+	if err := d.Store.AppendEvents(ctx, e); err != nil {
+		d.log().Error("dispatch: record consultation", "contact_id", id, "type", typ, "err", err)
+	}
+}
+
+// answerConsult is the consulted agent answering (through Answer): their
+// phone is joined with the first agent's. ok is false when agent is not
+// being consulted about id (an ordinary answer).
+func (d *Dispatcher) answerConsult(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (*tsunagu.Contact, bool, error) {
+	x, ok := d.xfer.get(id)
+	if !ok || x.to != agent {
+		return nil, false, nil
+	}
+	if x.joined {
+		return nil, true, tsunagu.Errorf(tsunagu.ECONFLICT, "You have already answered this consultation.")
+	}
+	tp, err := d.transferPhone()
+	if err != nil {
+		return nil, true, err
+	}
+	if tp != nil {
+		if err := tp.ConsultJoin(ctx, id, agent); err != nil {
+			return nil, true, err
+		}
+	}
+	d.xfer.put(id, &consult{from: x.from, to: x.to, joined: true})
+	// The asking agent's desk learns that the colleague picked up.
+	d.consultEvent(ctx, tid, id, x.from, tsunagu.EventContactConsultJoined, map[string]any{"from_agent": x.from, "to_agent": agent})
+	c, err := d.Store.FindContact(ctx, tid, id)
+	return c, true, err
+}
+
+// CompleteConsult completes a warm transfer: the caller is bridged with the
+// consulted agent, who now has the contact, and the first agent goes to
+// after-call work for their part.
+func (d *Dispatcher) CompleteConsult(ctx context.Context, p *tsunagu.Principal, id tsunagu.ContactID) (*tsunagu.Contact, error) {
+	return d.endConsult(ctx, p, id, true)
+}
+
+// CancelConsult ends a consultation: the consulted agent is available again
+// and the first agent goes on with the caller.
+func (d *Dispatcher) CancelConsult(ctx context.Context, p *tsunagu.Principal, id tsunagu.ContactID) (*tsunagu.Contact, error) {
+	return d.endConsult(ctx, p, id, false)
+}
+
+func (d *Dispatcher) endConsult(ctx context.Context, p *tsunagu.Principal, id tsunagu.ContactID, complete bool) (*tsunagu.Contact, error) {
+	tid := p.TenantID
+	if _, err := d.liveContact(ctx, p, id); err != nil {
+		return nil, err
+	}
+	x, ok := d.xfer.get(id)
+	if !ok {
+		return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "The call is not in a consultation.")
+	}
+	if complete && !x.joined {
+		return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "The consulted operator has not answered yet.")
+	}
+	return d.finishConsult(ctx, tid, id, x, complete)
+}
+
+// declineConsult is the consulted agent declining (through Decline): the
+// consultation is cancelled. ok is false for an ordinary decline.
+func (d *Dispatcher) declineConsult(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (bool, error) {
+	x, ok := d.xfer.get(id)
+	if !ok || x.to != agent {
+		return false, nil
+	}
+	_, err := d.finishConsult(ctx, tid, id, x, false)
+	return true, err
+}
+
+func (d *Dispatcher) finishConsult(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, x consult, complete bool) (*tsunagu.Contact, error) {
+	tp, err := d.transferPhone()
+	if err != nil {
+		return nil, err
+	}
+	if tp != nil {
+		if err := tp.ConsultEnd(ctx, id, complete); err != nil {
+			return nil, err
+		}
+	}
+	d.xfer.put(id, nil)
+	err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		return e.EndConsult(now, id, complete)
+	}, func(ctx context.Context, t *tenant) error {
+		d.syncAgent(ctx, t, x.from)
+		d.syncAgent(ctx, t, x.to)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !complete {
+		d.consultEvent(ctx, tid, id, x.to, tsunagu.EventContactConsultEnded, map[string]any{"outcome": "cancelled", "from_agent": x.from, "to_agent": x.to})
+		return d.Store.FindContact(ctx, tid, id)
+	}
+	d.consultEvent(ctx, tid, id, x.from, tsunagu.EventContactConsultEnded, map[string]any{"outcome": "completed", "from_agent": x.from, "to_agent": x.to})
+	return d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactTransferred,
+		map[string]any{"kind": "warm", "from_agent": x.from, "to": tsunagu.TransferTarget{AgentID: x.to}, "agent_id": x.to},
+		func(c *tsunagu.Contact) error {
+			c.AgentID = x.to
+			return nil
+		})
+}
+
+// consultGone is the contact ending during a consultation (the caller hung
+// up): the engine has freed the consulted agent; their desk is told.
+func (d *Dispatcher) consultGone(ctx context.Context, t *tenant, id tsunagu.ContactID) {
+	x, ok := d.xfer.get(id)
+	if !ok {
+		return
+	}
+	d.xfer.put(id, nil)
+	d.syncAgent(ctx, t, x.to)
+	d.consultEvent(ctx, t.id, id, x.to, tsunagu.EventContactConsultEnded, map[string]any{"outcome": "caller_hung_up", "from_agent": x.from, "to_agent": x.to})
+}
+
+// wrapTransferred records the wrap-up of the part of a transferred contact
+// that agent handled before passing it on (contact:wrapped with "part"),
+// and makes them ready. ok is false when agent did not transfer the
+// contact away, or has already wrapped up their part: an ordinary wrap-up.
+// The contact's own reason, disposition and notes stay the last agent's;
+// this part's are in the event.
+func (d *Dispatcher) wrapTransferred(ctx context.Context, tid tsunagu.TenantID, c *tsunagu.Contact, agent tsunagu.AgentID, w tsunagu.WrapUp) (*tsunagu.Contact, bool, error) {
+	if c.AgentID == agent && c.State == tsunagu.ContactEnded {
+		return nil, false, nil
+	}
+	evs, err := d.Store.ContactEvents(ctx, tid, c.ID)
+	if err != nil {
+		return nil, true, err
+	}
+	mine := slices.IndexFunc(evs, func(e tsunagu.Event) bool {
+		return e.Type == tsunagu.EventContactTransferred && payloadField(e, "from_agent") == string(agent)
+	})
+	if mine < 0 || slices.ContainsFunc(evs[mine:], func(e tsunagu.Event) bool {
+		return e.Type == tsunagu.EventContactWrapped && payloadField(e, "part_of") == string(agent)
+	}) {
+		return nil, false, nil
+	}
+	if w.DispositionID == "" {
+		return nil, true, tsunagu.FieldError("disposition_id", "Choose how the contact ended.")
+	}
+	// The part's wrap-up is one event; what it cannot carry yet is refused
+	// rather than dropped, so the operator knows to tell the leader.
+	switch {
+	case w.Feedback != nil:
+		return nil, true, tsunagu.FieldError("feedback", "Feedback cannot be recorded for a transferred part yet; the agent who finishes the call can record it.")
+	case w.Callback != nil:
+		return nil, true, tsunagu.FieldError("callback", "A callback cannot be promised for a transferred part yet; schedule it from My callbacks.")
+	case w.Abusive != "":
+		return nil, true, tsunagu.FieldError("abusive", "An abusive call cannot be flagged for a transferred part yet; tell your leader.")
+	}
+	ds, err := d.Store.ListDispositions(ctx, tid)
+	if err != nil {
+		return nil, true, err
+	}
+	if !containsID(ds, func(x tsunagu.Disposition) bool { return x.ID == w.DispositionID }) {
+		return nil, true, tsunagu.FieldError("disposition_id", "Unknown disposition %q.", w.DispositionID)
+	}
+	if len([]rune(w.Notes)) > 10000 {
+		return nil, true, tsunagu.FieldError("notes", "Notes are at most 10,000 characters.")
+	}
+	out, err := d.Store.UpdateContact(ctx, tid, c.ID, tsunagu.EventContactWrapped,
+		map[string]any{"part_of": agent, "disposition_id": w.DispositionID, "reason_id": w.ReasonID, "thank_you": w.ThankYou, "notes": w.Notes},
+		func(*tsunagu.Contact) error { return nil })
+	if err != nil {
+		return nil, true, err
+	}
+	err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		st, err := e.Agent(agent)
+		if err != nil || st.State != acd.ACW {
+			return nil, nil
+		}
+		return e.Ready(now, agent)
+	}, func(ctx context.Context, t *tenant) error {
+		d.syncAgent(ctx, t, agent)
+		return nil
+	})
+	return out, true, err
+}
+
+func payloadField(e tsunagu.Event, key string) string {
+	var m map[string]any
+	if err := json.Unmarshal(e.Payload, &m); err != nil {
+		return ""
+	}
+	s, _ := m[key].(string)
+	return s
+}
