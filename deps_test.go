@@ -18,10 +18,12 @@ var (
 		"tsunagu/telephony", "tsunagu/media", "tsunagu/softphone"}
 	// allowedEdges are the adapter-to-adapter imports the design has: the
 	// SIP edge and the browser softphone hand audio to the media package,
-	// which knows nothing of either.
+	// which knows nothing of either; the API turns an uploaded prompt into
+	// the phone's format with media's WAV reader and codecs.
 	allowedEdges = map[string][]string{
 		"tsunagu/telephony": {"tsunagu/media"},
 		"tsunagu/softphone": {"tsunagu/media"},
+		"tsunagu/httpapi":   {"tsunagu/media"},
 	}
 	// impure imports: what a pure package must never reach.
 	impure = []string{"net", "net/http", "database/sql", "os/exec", "github.com/emiago/sipgo", "github.com/pion/",

@@ -30,6 +30,7 @@ const (
 	EventSynonymsChanged   EventType = "kb:synonyms_changed"       // {}
 	EventTrunkCreated      EventType = "trunk:created"             // {"name","numbers"}
 	EventTrunkUpdated      EventType = "trunk:updated"             // {"name","numbers"}
+	EventPromptUploaded    EventType = "prompt:uploaded"           // {"name","seconds"}
 	EventTrunkOutboundSet  EventType = "trunk:outbound_set"        // {"target","transport","allowed_prefixes","auth"}: outbound settings (never the secret)
 	EventCustomerCreated   EventType = "customer:created"          // {}
 	EventCustomerUpdated   EventType = "customer:updated"          // {"fields":[...]}

@@ -192,6 +192,7 @@ type Store interface {
 	CallbackStore
 	DeskStore
 	TargetStore
+	PromptStore
 	EventLog
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

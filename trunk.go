@@ -32,6 +32,9 @@ type DID struct {
 	Menu     []MenuOption `json:"menu"`     // empty: straight to DefaultQueue
 	// DefaultQueue takes callers who choose nothing (or when Menu is empty).
 	DefaultQueue QueueID `json:"default_queue"`
+	// GreetingPrompt, when set, is an uploaded prompt played instead of the
+	// built-in greeting.
+	GreetingPrompt PromptID `json:"greeting_prompt,omitempty"`
 	// Hours, when set, are when the number answers with its menu; outside
 	// them callers hear that the center is closed (in the tenant's zone).
 	Hours *BusinessHours `json:"hours,omitempty"`

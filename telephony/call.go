@@ -298,6 +298,7 @@ func (c *call) run(ctx context.Context) {
 // digits (also while a prompt plays: barge-in), prompt ends and timeouts.
 func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsunagu.QueueID, hangup request) {
 	m := ivr.New(c.did, ivr.Config{Timeout: c.s.cfg.MenuTimeout, Closed: !c.open(ctx)})
+	voice := c.callPrompts(ctx)
 	var (
 		playing *media.Playback
 		played  <-chan struct{}
@@ -321,7 +322,7 @@ func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsun
 			}
 		}
 		if a.Play != nil {
-			playing = c.sess.Play(c.s.prompts.source(a.Play))
+			playing = c.sess.Play(voice.source(a.Play))
 			played = playing.Done()
 		}
 		if a.Wait > 0 {

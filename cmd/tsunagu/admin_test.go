@@ -37,6 +37,11 @@ func TestBrowser_Admin(t *testing.T) {
 	if h := trunks.Items[0].Numbers[0].Hours; h == nil || h.Week["sat"][0] != "10:00-15:00" || !h.ClosedOnHolidays {
 		t.Errorf("hours after the admin's edit = %+v", h)
 	}
+	var prompts struct{ Items []tsunagu.Prompt }
+	admin.call("GET", "/api/v1/prompts", "", &prompts)
+	if len(prompts.Items) != 1 || prompts.Items[0].Name != "年末年始のご案内" || trunks.Items[0].Numbers[0].GreetingPrompt != prompts.Items[0].ID {
+		t.Errorf("prompts %+v; the number's greeting %q", prompts.Items, trunks.Items[0].Numbers[0].GreetingPrompt)
+	}
 	// Each save is in the log with the admin as its actor.
 	var me struct{ User tsunagu.User }
 	admin.call("GET", "/api/v1/me", "", &me)
@@ -57,7 +62,7 @@ func TestBrowser_Admin(t *testing.T) {
 		}
 		since = page.LastSeq
 	}
-	for _, typ := range []tsunagu.EventType{tsunagu.EventUserUpdated, tsunagu.EventQueueUpdated, tsunagu.EventTrunkUpdated} {
+	for _, typ := range []tsunagu.EventType{tsunagu.EventUserUpdated, tsunagu.EventQueueUpdated, tsunagu.EventTrunkUpdated, tsunagu.EventPromptUploaded} {
 		if !seen[typ] {
 			t.Errorf("no %s by the admin in the log", typ)
 		}

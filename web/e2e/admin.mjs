@@ -10,6 +10,26 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const [base, shots] = process.argv.slice(2);
+
+// toneWAV is a 16-bit mono PCM WAV of a 440 Hz tone.
+function toneWAV(rate, seconds) {
+  const n = Math.round(rate * seconds);
+  const b = Buffer.alloc(44 + 2 * n);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + 2 * n, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(2 * n, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + 2 * i);
+  return b;
+}
 assert.ok(base, 'usage: admin.mjs URL SCREENSHOT_DIR');
 
 const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tsunagu-chromium-')), {
@@ -49,10 +69,19 @@ try {
   await q.getByRole('button', { name: '保存' }).click();
   await q.getByTestId('admin-status').filter({ hasText: '保存しました' }).waitFor();
 
+  // Prompts: upload a recording (a 16 kHz WAV made here) and hear it back.
+  await page.getByTestId('tab-prompts').click();
+  await page.getByLabel('名前').fill('年末年始のご案内');
+  await page.getByLabel('WAVファイル').setInputFiles({ name: 'greeting.wav', mimeType: 'audio/wav', buffer: toneWAV(16000, 1.5) });
+  await page.getByRole('button', { name: 'アップロード' }).click();
+  await page.getByTestId('prompts').getByText('年末年始のご案内').waitFor();
+  assert.match(await page.getByTestId('prompts').textContent(), /1\.5 s/);
+
   // Numbers: business hours; a span that cannot be is refused by the
-  // server naming it, then fixed.
+  // server naming it, then fixed. The greeting becomes the uploaded voice.
   await page.getByTestId('tab-numbers').click();
   const num = page.locator('[data-testid^=number-]').first();
+  await num.getByLabel('あいさつの音声').selectOption({ label: '年末年始のご案内' });
   await num.getByTestId('always-open').uncheck();
   await num.getByTestId('hours-sat').fill('10:00-25:00');
   await num.getByTestId('hours-sat').blur();

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { api, ApiError } from './api';
+import { api, ApiError, upload } from './api';
 import type { Named, User } from './api';
 import type { Strings } from './i18n';
 
@@ -10,7 +10,7 @@ import type { Strings } from './i18n';
 // field at fault and records who changed what.
 
 type A = Strings['admin'];
-type Tab = 'users' | 'queues' | 'numbers' | 'reasons' | 'holidays';
+type Tab = 'users' | 'queues' | 'numbers' | 'prompts' | 'reasons' | 'holidays';
 
 interface Queue {
   id: string;
@@ -33,9 +33,17 @@ interface Hours {
   closed?: string[];
 }
 
+interface Prompt {
+  id: string;
+  name: string;
+  seconds: number;
+  created_at: string;
+}
+
 interface DID {
   number: string;
   greeting: string;
+  greeting_prompt?: string;
   menu: { digit: string; label: string; queue_id: string }[];
   default_queue: string;
   hours?: Hours;
@@ -89,6 +97,7 @@ export function Admin({ t }: { t: Strings }) {
     ['users', a.users],
     ['queues', a.queues],
     ['numbers', a.numbers],
+    ['prompts', a.prompts],
     ['reasons', a.reasons],
     ['holidays', a.holidays],
   ];
@@ -105,6 +114,7 @@ export function Admin({ t }: { t: Strings }) {
       {tab === 'users' && <Users a={a} t={t} />}
       {tab === 'queues' && <Queues a={a} />}
       {tab === 'numbers' && <Numbers a={a} />}
+      {tab === 'prompts' && <Prompts a={a} />}
       {tab === 'reasons' && <Reasons a={a} />}
       {tab === 'holidays' && <Holidays a={a} />}
     </main>
@@ -315,20 +325,22 @@ function QueueForm({ q, a }: { q: Queue; a: A }) {
 function Numbers({ a }: { a: A }) {
   const [trunks, setTrunks] = useState<Trunk[]>([]);
   const [queues, setQueues] = useState<Named[]>([]);
+  const [prompts, setPrompts] = useState<Prompt[]>([]);
   useEffect(() => {
     api<{ items: Trunk[] }>('GET', '/trunks').then((r) => setTrunks(r.items));
     api<{ items: Named[] }>('GET', '/queues').then((r) => setQueues(r.items));
+    api<{ items: Prompt[] }>('GET', '/prompts').then((r) => setPrompts(r.items));
   }, []);
   return (
     <div class="admin-cards wide">
       {trunks.map((tr) => (
-        <TrunkForm key={tr.id} tr={tr} a={a} queues={queues} />
+        <TrunkForm key={tr.id} tr={tr} a={a} queues={queues} prompts={prompts} />
       ))}
     </div>
   );
 }
 
-function TrunkForm({ tr, a, queues }: { tr: Trunk; a: A; queues: Named[] }) {
+function TrunkForm({ tr, a, queues, prompts }: { tr: Trunk; a: A; queues: Named[]; prompts: Prompt[] }) {
   const [nets, setNets] = useState(tr.allowed_nets.join('\n'));
   const [numbers, setNumbers] = useState<DID[]>(tr.numbers);
   const save = useSave(a);
@@ -349,7 +361,7 @@ function TrunkForm({ tr, a, queues }: { tr: Trunk; a: A; queues: Named[] }) {
         <textarea rows={2} value={nets} onInput={(e) => setNets(e.currentTarget.value)} />
       </Field>
       {numbers.map((d, i) => (
-        <NumberForm key={d.number} d={d} a={a} queues={queues} onChange={(nd) => setNumber(i, nd)} />
+        <NumberForm key={d.number} d={d} a={a} queues={queues} prompts={prompts} onChange={(nd) => setNumber(i, nd)} />
       ))}
       <button type="submit">{a.save}</button>
       {save.line}
@@ -357,7 +369,7 @@ function TrunkForm({ tr, a, queues }: { tr: Trunk; a: A; queues: Named[] }) {
   );
 }
 
-function NumberForm({ d, a, queues, onChange }: { d: DID; a: A; queues: Named[]; onChange: (d: DID) => void }) {
+function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues: Named[]; prompts: Prompt[]; onChange: (d: DID) => void }) {
   const menu = d.menu || [];
   const setOption = (i: number, o: Partial<DID['menu'][number]>) => onChange({ ...d, menu: menu.map((x, j) => (j === i ? { ...x, ...o } : x)) });
   const hours = d.hours;
@@ -379,6 +391,14 @@ function NumberForm({ d, a, queues, onChange }: { d: DID; a: A; queues: Named[];
           <input value={d.greeting} onInput={(e) => onChange({ ...d, greeting: e.currentTarget.value })} />
         </Field>
         <Field label={a.defaultQueue}>{queueSelect(d.default_queue, (v) => onChange({ ...d, default_queue: v }), a.defaultQueue)}</Field>
+        <Field label={a.greetingPrompt}>
+          <select value={d.greeting_prompt || ''} onChange={(e) => onChange({ ...d, greeting_prompt: e.currentTarget.value || undefined })}>
+            <option value="">{a.builtInVoice}</option>
+            {prompts.map((p) => (
+              <option value={p.id}>{p.name}</option>
+            ))}
+          </select>
+        </Field>
       </div>
       <h3>{a.menu}</h3>
       <table class="grid">
@@ -465,6 +485,55 @@ function HoursForm({ h, a, onChange }: { h: Hours; a: A; onChange: (h: Hours) =>
         <textarea rows={2} defaultValue={(h.closed || []).join('\n')} onChange={(e) => onChange({ ...h, closed: lines(e.currentTarget.value) })} />
       </Field>
     </div>
+  );
+}
+
+function Prompts({ a }: { a: A }) {
+  const [prompts, setPrompts] = useState<Prompt[]>([]);
+  const [name, setName] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const save = useSave(a);
+  const load = () => api<{ items: Prompt[] }>('GET', '/prompts').then((r) => setPrompts(r.items));
+  useEffect(() => {
+    load();
+  }, []);
+  return (
+    <section class="card">
+      <h2>{a.prompts}</h2>
+      <p class="muted">{a.promptHelp}</p>
+      <form
+        class="inline"
+        aria-label={a.upload}
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (!file) return;
+          if (await save.run(() => upload('/prompts?name=' + encodeURIComponent(name), file, 'audio/wav'))) {
+            setName('');
+            load();
+          }
+        }}
+      >
+        <input aria-label={a.promptName} placeholder={a.promptName} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <input type="file" accept=".wav,audio/wav" aria-label={a.promptFile} onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} />
+        <button type="submit" disabled={!file}>
+          {a.upload}
+        </button>
+      </form>
+      {save.line}
+      <table class="grid" data-testid="prompts">
+        <tbody>
+          {prompts.map((p) => (
+            <tr key={p.id}>
+              <td>{p.name}</td>
+              <td class="muted">{p.seconds.toFixed(1)} s</td>
+              <td>
+                <audio controls preload="none" src={`/api/v1/prompts/${p.id}/audio`} aria-label={p.name} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 

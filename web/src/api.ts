@@ -20,6 +20,19 @@ export function setCSRF(token: string) {
   csrf = token;
 }
 
+// upload sends a file as the raw request body (a WAV prompt, …).
+export async function upload<T>(path: string, file: Blob, contentType: string): Promise<T> {
+  const res = await fetch('/api/v1' + path, {
+    method: 'POST',
+    headers: { 'Content-Type': contentType, 'X-CSRF-Token': csrf },
+    body: file,
+    credentials: 'same-origin',
+  });
+  const data = await res.json().catch(() => ({ code: 'internal', status: res.status }));
+  if (!res.ok) throw new ApiError(data as Problem);
+  return data as T;
+}
+
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
