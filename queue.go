@@ -1,6 +1,7 @@
 package tsunagu
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -41,7 +42,22 @@ type Queue struct {
 	VerificationRequired bool `json:"verification_required"`
 	// DTMF is the menu digit that selects this queue in the main phone menu.
 	DTMF string `json:"dtmf,omitempty"`
+
+	// Routing. Strategy picks among several available agents (one of
+	// Strategies; empty is longest_idle). OfferTimeoutSeconds is how long
+	// an offer rings (0: the center's default, 20 s). A caller who has
+	// waited MaxWaitSeconds, or arrives when MaxLength already wait, goes
+	// to OverflowQueue keeping their wait; 0 is no limit.
+	Strategy            string  `json:"strategy,omitempty"`
+	OfferTimeoutSeconds int     `json:"offer_timeout_seconds,omitempty"`
+	MaxWaitSeconds      int     `json:"max_wait_seconds,omitempty"`
+	MaxLength           int     `json:"max_length,omitempty"`
+	OverflowQueue       QueueID `json:"overflow_queue,omitempty"`
 }
+
+// Strategies are the agent-selection strategies a queue may use (the
+// routing engine's names).
+var Strategies = []string{"longest_idle", "skill_level", "fewest_contacts", "round_robin"}
 
 // Validate checks the queue.
 func (q *Queue) Validate() error {
@@ -61,6 +77,24 @@ func (q *Queue) Validate() error {
 		if s.Level < 1 || s.Level > 10 {
 			return FieldError("skills", "Skill levels are 1–10.")
 		}
+	}
+	if q.Strategy != "" && !slices.Contains(Strategies, q.Strategy) {
+		return FieldError("strategy", "Strategy must be one of %s.", strings.Join(Strategies, ", "))
+	}
+	if q.OfferTimeoutSeconds != 0 && (q.OfferTimeoutSeconds < 5 || q.OfferTimeoutSeconds > 120) {
+		return FieldError("offer_timeout_seconds", "An offer rings 5–120 seconds (0: the default).")
+	}
+	if q.MaxWaitSeconds < 0 || q.MaxWaitSeconds > 24*3600 {
+		return FieldError("max_wait_seconds", "Maximum wait must be 0 (no limit) to 86,400 seconds.")
+	}
+	if q.MaxLength < 0 || q.MaxLength > 100000 {
+		return FieldError("max_length", "Maximum length must be 0 (no limit) to 100,000.")
+	}
+	if (q.MaxWaitSeconds > 0 || q.MaxLength > 0) && q.OverflowQueue == "" {
+		return FieldError("overflow_queue", "Choose where callers go when the limit is reached.")
+	}
+	if q.OverflowQueue != "" && q.OverflowQueue == q.ID {
+		return FieldError("overflow_queue", "A queue cannot overflow into itself.")
 	}
 	return nil
 }

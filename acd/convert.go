@@ -10,9 +10,10 @@ import (
 func (s AgentState) Root() tsunagu.AgentState { return tsunagu.AgentState(s.String()) }
 
 // QueueFrom builds the routing part of a queue's configuration from the
-// stored queue. Routing-only settings (overflow, widening, business hours,
-// offer timeout, strategy) are not in tsunagu.Queue yet and keep their zero
-// values; the caller sets them.
+// stored queue: skills, priority, SL, ACW, strategy, maximum wait and
+// length with their overflow queue. Widening and business hours are not in
+// tsunagu.Queue yet and keep their zero values; the offer timeout is the
+// caller's to set (it has the center's default).
 func QueueFrom(q *tsunagu.Queue) QueueConfig {
 	cfg := QueueConfig{
 		ID:          q.ID,
@@ -20,6 +21,14 @@ func QueueFrom(q *tsunagu.Queue) QueueConfig {
 		SLThreshold: time.Duration(q.SLSeconds) * time.Second,
 		SLTarget:    float64(q.SLPercent) / 100,
 		ACW:         time.Duration(q.ACWSeconds) * time.Second,
+		MaxWait:     time.Duration(q.MaxWaitSeconds) * time.Second,
+		MaxLength:   q.MaxLength,
+	}
+	if s, err := ParseStrategy(q.Strategy); err == nil {
+		cfg.Strategy = s
+	}
+	if q.OverflowQueue != "" {
+		cfg.Overflow = Overflow{Kind: OverflowQueue, Queue: q.OverflowQueue}
 	}
 	if len(q.Skills) > 0 {
 		cfg.Skills = make(map[tsunagu.SkillID]int, len(q.Skills))

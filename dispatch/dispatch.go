@@ -254,9 +254,13 @@ func (d *Dispatcher) tenant(id tsunagu.TenantID) (*tenant, error) {
 
 func (d *Dispatcher) queueConfig(q *tsunagu.Queue) acd.QueueConfig {
 	cfg := acd.QueueFrom(q)
-	cfg.OfferTimeout = DefaultOfferTimeout
-	if d.OfferTimeout > 0 {
+	switch {
+	case q.OfferTimeoutSeconds > 0:
+		cfg.OfferTimeout = time.Duration(q.OfferTimeoutSeconds) * time.Second
+	case d.OfferTimeout > 0:
 		cfg.OfferTimeout = d.OfferTimeout
+	default:
+		cfg.OfferTimeout = DefaultOfferTimeout
 	}
 	return cfg
 }

@@ -85,13 +85,27 @@ func (d *Dispatcher) loadQueue(ctx context.Context, tid tsunagu.TenantID, id tsu
 	if err != nil {
 		return err
 	}
+	byID := map[tsunagu.QueueID]*tsunagu.Queue{}
 	for i := range qs {
-		if qs[i].ID == id {
-			cfg := d.queueConfig(&qs[i])
-			return d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) { return e.SetQueue(now, cfg) }, nil)
+		byID[qs[i].ID] = &qs[i]
+	}
+	q := byID[id]
+	if q == nil {
+		return tsunagu.Errorf(tsunagu.ENOTFOUND, "Queue %s not found.", id)
+	}
+	// The overflow target first: the engine treats an overflow into a
+	// queue it does not know as no overflow at all.
+	var cfgs []acd.QueueConfig
+	if target := byID[q.OverflowQueue]; target != nil {
+		cfgs = append(cfgs, d.queueConfig(target))
+	}
+	cfgs = append(cfgs, d.queueConfig(q))
+	for _, cfg := range cfgs {
+		if err := d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) { return e.SetQueue(now, cfg) }, nil); err != nil {
+			return err
 		}
 	}
-	return tsunagu.Errorf(tsunagu.ENOTFOUND, "Queue %s not found.", id)
+	return nil
 }
 
 // Abandoned tells the engine a waiting or ringing caller hung up

@@ -26,10 +26,15 @@ func (db *DB) CreateQueue(ctx context.Context, q *tsunagu.Queue) error {
 		if q.ID == "" {
 			q.ID = tsunagu.QueueID(newID("que_", tx.now))
 		}
+		if err := checkOverflow(ctx, tx, q); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO queues(tenant_id, id, name, name_en, priority, sl_percent, sl_seconds, acw_seconds,
-			hold_callback_seconds, verification, verification_required, dtmf, skills) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			hold_callback_seconds, verification, verification_required, dtmf, skills,
+			strategy, offer_timeout_seconds, max_wait_seconds, max_length, overflow_queue) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			q.TenantID, q.ID, q.Name, q.NameEn, q.Priority, q.SLPercent, q.SLSeconds, q.ACWSeconds, q.HoldCallbackSeconds,
-			string(verification), q.VerificationRequired, q.DTMF, string(skills))
+			string(verification), q.VerificationRequired, q.DTMF, string(skills),
+			q.Strategy, q.OfferTimeoutSeconds, q.MaxWaitSeconds, q.MaxLength, q.OverflowQueue)
 		if isUnique(err) {
 			return tsunagu.Errorf(tsunagu.ECONFLICT, "Queue %s exists.", q.ID)
 		} else if err != nil {
@@ -44,7 +49,8 @@ func (db *DB) CreateQueue(ctx context.Context, q *tsunagu.Queue) error {
 // ListQueues lists a tenant's queues by menu digit then ID.
 func (db *DB) ListQueues(ctx context.Context, tenant tsunagu.TenantID) ([]tsunagu.Queue, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT tenant_id, id, name, name_en, priority, sl_percent, sl_seconds, acw_seconds,
-		hold_callback_seconds, verification, verification_required, dtmf, skills FROM queues WHERE tenant_id = ? ORDER BY dtmf, id`, tenant)
+		hold_callback_seconds, verification, verification_required, dtmf, skills,
+		strategy, offer_timeout_seconds, max_wait_seconds, max_length, overflow_queue FROM queues WHERE tenant_id = ? ORDER BY dtmf, id`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("list queues: %w", err)
 	}
@@ -54,7 +60,8 @@ func (db *DB) ListQueues(ctx context.Context, tenant tsunagu.TenantID) ([]tsunag
 		var q tsunagu.Queue
 		var verification, skills string
 		if err := rows.Scan(&q.TenantID, &q.ID, &q.Name, &q.NameEn, &q.Priority, &q.SLPercent, &q.SLSeconds, &q.ACWSeconds,
-			&q.HoldCallbackSeconds, &verification, &q.VerificationRequired, &q.DTMF, &skills); err != nil {
+			&q.HoldCallbackSeconds, &verification, &q.VerificationRequired, &q.DTMF, &skills,
+			&q.Strategy, &q.OfferTimeoutSeconds, &q.MaxWaitSeconds, &q.MaxLength, &q.OverflowQueue); err != nil {
 			return nil, fmt.Errorf("list queues: %w", err)
 		}
 		if err := json.Unmarshal([]byte(verification), &q.Verification); err != nil {
@@ -208,4 +215,16 @@ func listRef[T any](ctx context.Context, db *DB, query string, tenant tsunagu.Te
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// checkOverflow refuses an overflow queue the tenant does not have.
+func checkOverflow(ctx context.Context, tx *tx, q *tsunagu.Queue) error {
+	if q.OverflowQueue == "" {
+		return nil
+	}
+	var one int
+	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM queues WHERE tenant_id = ? AND id = ?`, q.TenantID, q.OverflowQueue).Scan(&one); err != nil {
+		return tsunagu.FieldError("overflow_queue", "Unknown queue %q.", q.OverflowQueue)
+	}
+	return nil
 }

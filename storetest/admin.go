@@ -56,6 +56,29 @@ func testAdmin(t *testing.T, s tsunagu.Store) {
 		other := edit
 		other.TenantID = "b"
 		mustCode(t, s.UpdateQueue(ctx, &other), tsunagu.ENOTFOUND)
+
+		// Routing: past two minutes callers go to the backup queue.
+		must(t, s.CreateQueue(ctx, &tsunagu.Queue{TenantID: "a", ID: "backup", Name: "応援", SLPercent: 80, SLSeconds: 20}))
+		routing := edit
+		routing.Strategy, routing.OfferTimeoutSeconds, routing.MaxWaitSeconds, routing.OverflowQueue = "skill_level", 15, 120, "backup"
+		must(t, s.UpdateQueue(ctx, &routing))
+		qs, err = s.ListQueues(ctx, "a")
+		must(t, err)
+		i := slices.IndexFunc(qs, func(q tsunagu.Queue) bool { return q.ID == "general" })
+		if got := qs[i]; got.Strategy != "skill_level" || got.OfferTimeoutSeconds != 15 || got.MaxWaitSeconds != 120 || got.OverflowQueue != "backup" {
+			t.Fatalf("routing after update = %+v", got)
+		}
+		for field, q := range map[string]tsunagu.Queue{
+			"overflow_queue":        {TenantID: "a", ID: "general", Name: "一般", MaxWaitSeconds: 60, OverflowQueue: "nowhere"},
+			"strategy":              {TenantID: "a", ID: "general", Name: "一般", Strategy: "random"},
+			"offer_timeout_seconds": {TenantID: "a", ID: "general", Name: "一般", OfferTimeoutSeconds: 2},
+		} {
+			err := s.UpdateQueue(ctx, &q)
+			mustCode(t, err, tsunagu.EINVALID)
+			if tsunagu.ErrorField(err) != field {
+				t.Fatalf("%+v: field %q, want %s", q, tsunagu.ErrorField(err), field)
+			}
+		}
 	})
 	t.Run("UpdateUser", func(t *testing.T) {
 		team := &tsunagu.Team{TenantID: "a", Name: "Aチーム"}

@@ -29,7 +29,8 @@ func TestBrowser_Admin(t *testing.T) {
 	if i < 0 {
 		t.Fatal("no general queue")
 	}
-	if q := queues.Items[i]; q.SLSeconds != 15 || !q.VerificationRequired || !slices.Equal(q.Verification, []string{"氏名", "生年月日", "ご登録電話番号"}) {
+	if q := queues.Items[i]; q.SLSeconds != 15 || !q.VerificationRequired || !slices.Equal(q.Verification, []string{"氏名", "生年月日", "ご登録電話番号"}) ||
+		q.MaxWaitSeconds != 120 || q.OverflowQueue != "billing" {
 		t.Errorf("general after the admin's edit = %+v", q)
 	}
 	var trunks struct{ Items []tsunagu.Trunk }

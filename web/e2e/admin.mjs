@@ -66,6 +66,9 @@ try {
   await q.getByLabel('サービスレベル目標 (秒以内)').fill('15');
   await q.getByLabel('本人確認の項目(1行に1つ)').fill('氏名\n生年月日\nご登録電話番号');
   await q.getByLabel('後処理の前に本人確認を必須にする').check();
+  // Past two minutes, callers overflow to billing.
+  await q.getByLabel('最大待ち時間(秒、0は無制限)').fill('120');
+  await q.getByLabel('あふれ先のキュー').selectOption('billing');
   await q.getByRole('button', { name: '保存' }).click();
   await q.getByTestId('admin-status').filter({ hasText: '保存しました' }).waitFor();
 

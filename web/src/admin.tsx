@@ -25,6 +25,11 @@ interface Queue {
   verification_required: boolean;
   dtmf?: string;
   skills: { skill_id: string; level: number }[];
+  strategy?: string;
+  offer_timeout_seconds?: number;
+  max_wait_seconds?: number;
+  max_length?: number;
+  overflow_queue?: string;
 }
 
 interface Hours {
@@ -266,13 +271,13 @@ function Queues({ a }: { a: A }) {
   return (
     <div class="admin-cards">
       {queues.map((q) => (
-        <QueueForm key={q.id} q={q} a={a} />
+        <QueueForm key={q.id} q={q} a={a} queues={queues} />
       ))}
     </div>
   );
 }
 
-function QueueForm({ q, a }: { q: Queue; a: A }) {
+function QueueForm({ q, a, queues }: { q: Queue; a: A; queues: Queue[] }) {
   const [v, setV] = useState(q);
   const [checklist, setChecklist] = useState((q.verification || []).join('\n'));
   const save = useSave(a);
@@ -307,6 +312,35 @@ function QueueForm({ q, a }: { q: Queue; a: A }) {
         </Field>
         <Field label={a.holdCallback}>
           <input type="number" min={0} value={v.hold_callback_seconds} onInput={num('hold_callback_seconds')} />
+        </Field>
+      </div>
+      <h3>{a.routing}</h3>
+      <div class="fields">
+        <Field label={a.strategy}>
+          <select value={v.strategy || 'longest_idle'} onChange={(e) => setV({ ...v, strategy: e.currentTarget.value })}>
+            {Object.entries(a.strategies).map(([id, label]) => (
+              <option value={id}>{label}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label={a.offerTimeout}>
+          <input type="number" min={0} max={120} value={v.offer_timeout_seconds || 0} onInput={num('offer_timeout_seconds')} />
+        </Field>
+        <Field label={a.maxWait}>
+          <input type="number" min={0} value={v.max_wait_seconds || 0} onInput={num('max_wait_seconds')} />
+        </Field>
+        <Field label={a.maxLength}>
+          <input type="number" min={0} value={v.max_length || 0} onInput={num('max_length')} />
+        </Field>
+        <Field label={a.overflowQueue}>
+          <select value={v.overflow_queue || ''} onChange={(e) => setV({ ...v, overflow_queue: e.currentTarget.value || undefined })}>
+            <option value="">{a.noOverflow}</option>
+            {queues
+              .filter((x) => x.id !== q.id)
+              .map((x) => (
+                <option value={x.id}>{x.name}</option>
+              ))}
+          </select>
         </Field>
       </div>
       <Field label={a.verification}>

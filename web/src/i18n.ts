@@ -97,7 +97,7 @@ const strings = {
       menu: 'メニュー', digit: '番号', label: '案内', queue: 'キュー', addOption: '選択肢を追加', remove: '削除',
       hours: '受付時間', alwaysOpen: '24時間受付', days: { mon: '月', tue: '火', wed: '水', thu: '木', fri: '金', sat: '土', sun: '日' },
       spans: '例: 09:00-12:00, 13:00-18:00(空欄は休み)', closedOnHolidays: '祝日は休み', closedDates: '休業日(例: 2026-12-29/2027-01-03、1行に1つ)',
-      reasonName: '問い合わせ理由', dispositionName: '結果', year: '年', audited: '変更はすべて記録されます', prompts: '音声ガイダンス', promptHelp: 'WAV(16bit PCM、60秒まで)をアップロードすると、電話の音質(8kHz)に変換して保存します。', promptName: '名前', promptFile: 'WAVファイル', upload: 'アップロード', greetingPrompt: 'あいさつの音声', builtInVoice: '標準の合成音声', back: 'デスクへ戻る',
+      reasonName: '問い合わせ理由', dispositionName: '結果', year: '年', audited: '変更はすべて記録されます', prompts: '音声ガイダンス', promptHelp: 'WAV(16bit PCM、60秒まで)をアップロードすると、電話の音質(8kHz)に変換して保存します。', promptName: '名前', promptFile: 'WAVファイル', upload: 'アップロード', greetingPrompt: 'あいさつの音声', builtInVoice: '標準の合成音声', routing: '振り分け', strategy: 'オペレーターの選び方', strategies: { longest_idle: '待機時間が最も長い人', skill_level: 'スキルレベルが高い人', fewest_contacts: '本日の応対数が少ない人', round_robin: '順番(ラウンドロビン)' }, offerTimeout: '呼び出し時間(秒、0は標準の20秒)', maxWait: '最大待ち時間(秒、0は無制限)', maxLength: '最大待ち呼数(0は無制限)', overflowQueue: 'あふれ先のキュー', noOverflow: '(なし)', back: 'デスクへ戻る',
     },
     dial: {
       title: '発信', number: '電話番号', placeholder: '03-1234-5678', queue: '発信元キュー(発信者番号)', anyQueue: '既定', call: '発信',
@@ -201,7 +201,7 @@ const strings = {
       menu: 'Menu', digit: 'Key', label: 'Label', queue: 'Queue', addOption: 'Add an option', remove: 'Remove',
       hours: 'Business hours', alwaysOpen: 'Open 24 hours', days: { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' },
       spans: 'e.g. 09:00-12:00, 13:00-18:00 (empty: closed)', closedOnHolidays: 'Closed on public holidays', closedDates: 'Closed dates (e.g. 2026-12-29/2027-01-03, one per line)',
-      reasonName: 'Contact reason', dispositionName: 'Disposition', year: 'Year', audited: 'Every change is recorded', prompts: 'Prompts', promptHelp: 'Upload a WAV (16-bit PCM, up to 60 s); it is converted to telephone quality (8 kHz) and stored.', promptName: 'Name', promptFile: 'WAV file', upload: 'Upload', greetingPrompt: 'Greeting audio', builtInVoice: 'Built-in synthetic voice', back: 'Back to the desk',
+      reasonName: 'Contact reason', dispositionName: 'Disposition', year: 'Year', audited: 'Every change is recorded', prompts: 'Prompts', promptHelp: 'Upload a WAV (16-bit PCM, up to 60 s); it is converted to telephone quality (8 kHz) and stored.', promptName: 'Name', promptFile: 'WAV file', upload: 'Upload', greetingPrompt: 'Greeting audio', builtInVoice: 'Built-in synthetic voice', routing: 'Routing', strategy: 'Agent selection', strategies: { longest_idle: 'Longest idle', skill_level: 'Highest skill level', fewest_contacts: 'Fewest contacts today', round_robin: 'Round robin' }, offerTimeout: 'Ring time (s, 0: default 20 s)', maxWait: 'Maximum wait (s, 0: no limit)', maxLength: 'Maximum waiting callers (0: no limit)', overflowQueue: 'Overflow queue', noOverflow: '(none)', back: 'Back to the desk',
     },
     dial: {
       title: 'Call', number: 'Number', placeholder: '03-1234-5678', queue: 'Call for queue (caller ID)', anyQueue: 'Default', call: 'Call',
