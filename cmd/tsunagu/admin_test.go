@@ -38,6 +38,26 @@ func TestBrowser_Admin(t *testing.T) {
 	if h := trunks.Items[0].Numbers[0].Hours; h == nil || h.Week["sat"][0] != "10:00-15:00" || !h.ClosedOnHolidays {
 		t.Errorf("hours after the admin's edit = %+v", h)
 	}
+	var agents struct{ Items []tsunagu.Agent }
+	admin.call("GET", "/api/v1/agents", "", &agents)
+	english := 0
+	for _, a := range agents.Items {
+		for _, s := range a.Skills {
+			if a.Name == "佐藤 蓮" && s.SkillID == "english" {
+				english = s.Level
+			}
+		}
+	}
+	if english != 7 {
+		t.Errorf("佐藤 蓮's English level after the admin's edit: %d", english)
+	}
+	var targets struct{ Items []tsunagu.Target }
+	admin.call("GET", "/api/v1/targets", "", &targets)
+	if !slices.ContainsFunc(targets.Items, func(x tsunagu.Target) bool {
+		return x.Scope == tsunagu.ScopeEveryone && x.Metric == tsunagu.MetricConversions && x.Daily == 10
+	}) {
+		t.Errorf("targets after the admin's edit: %+v", targets.Items)
+	}
 	var prompts struct{ Items []tsunagu.Prompt }
 	admin.call("GET", "/api/v1/prompts", "", &prompts)
 	if len(prompts.Items) != 1 || prompts.Items[0].Name != "年末年始のご案内" || trunks.Items[0].Numbers[0].GreetingPrompt != prompts.Items[0].ID {

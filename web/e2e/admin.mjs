@@ -60,6 +60,20 @@ try {
   await row.getByRole('button', { name: '保存' }).click();
   await row.getByTestId('admin-status').filter({ hasText: '保存しました' }).waitFor();
 
+  // Agents: 佐藤 蓮 (op01) learns English support at level 7.
+  await page.getByTestId('tab-agents').click();
+  const ag = page.getByTestId('agent-form-佐藤 蓮');
+  await ag.getByLabel('英語対応 (レベル 1–10、0は無し)').fill('7');
+  await ag.getByRole('button', { name: '保存' }).click();
+  await ag.getByTestId('admin-status').filter({ hasText: '保存しました' }).waitFor();
+
+  // Targets: 10 成約 a day for everyone.
+  await page.getByTestId('tab-targets').click();
+  await page.getByLabel('項目').selectOption({ label: '成約' });
+  await page.getByLabel('1日の目標').fill('10');
+  await page.getByRole('button', { name: '保存' }).click();
+  await page.getByTestId('targets').getByText('成約').waitFor();
+
   // Queues: a stricter service level and a verification checklist.
   await page.getByTestId('tab-queues').click();
   const q = page.getByTestId('queue-form-general');

@@ -10,7 +10,7 @@ import type { Strings } from './i18n';
 // field at fault and records who changed what.
 
 type A = Strings['admin'];
-type Tab = 'users' | 'queues' | 'numbers' | 'prompts' | 'reasons' | 'holidays';
+type Tab = 'users' | 'agents' | 'queues' | 'numbers' | 'prompts' | 'reasons' | 'targets' | 'holidays';
 
 interface Queue {
   id: string;
@@ -100,10 +100,12 @@ export function Admin({ t }: { t: Strings }) {
   const [tab, setTab] = useState<Tab>('users');
   const tabs: [Tab, string][] = [
     ['users', a.users],
+    ['agents', a.agents],
     ['queues', a.queues],
     ['numbers', a.numbers],
     ['prompts', a.prompts],
     ['reasons', a.reasons],
+    ['targets', a.targets],
     ['holidays', a.holidays],
   ];
   return (
@@ -121,6 +123,8 @@ export function Admin({ t }: { t: Strings }) {
       {tab === 'numbers' && <Numbers a={a} />}
       {tab === 'prompts' && <Prompts a={a} />}
       {tab === 'reasons' && <Reasons a={a} />}
+      {tab === 'agents' && <Agents a={a} />}
+      {tab === 'targets' && <Targets a={a} />}
       {tab === 'holidays' && <Holidays a={a} />}
     </main>
   );
@@ -567,6 +571,200 @@ function Prompts({ a }: { a: A }) {
           ))}
         </tbody>
       </table>
+    </section>
+  );
+}
+
+interface AgentRow {
+  id: string;
+  name: string;
+  team_id?: string;
+  skills: { skill_id: string; level: number }[];
+}
+
+// Agents: skills with levels (what routing matches) and the SIP desk phone
+// (account and where offers ring).
+function Agents({ a }: { a: A }) {
+  const [agents, setAgents] = useState<AgentRow[]>([]);
+  const [skills, setSkills] = useState<Named[]>([]);
+  const [skillName, setSkillName] = useState('');
+  const add = useSave(a);
+  const loadSkills = () => api<{ items: Named[] }>('GET', '/skills').then((r) => setSkills(r.items));
+  useEffect(() => {
+    api<{ items: AgentRow[] }>('GET', '/agents').then((r) => setAgents(r.items));
+    loadSkills();
+  }, []);
+  return (
+    <div class="admin-cards wide">
+      <section class="card">
+        <h2>{a.skills}</h2>
+        <p class="muted">{skills.map((s) => s.name).join('、') || '—'}</p>
+        <form
+          class="inline"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            if (await add.run(() => api('POST', '/skills', { name: skillName }))) {
+              setSkillName('');
+              loadSkills();
+            }
+          }}
+        >
+          <input aria-label={a.newSkill} placeholder={a.newSkill} value={skillName} onInput={(e) => setSkillName(e.currentTarget.value)} />
+          <button type="submit">{a.add}</button>
+        </form>
+        {add.line}
+      </section>
+      {agents.map((ag) => (
+        <AgentForm key={ag.id} ag={ag} a={a} skills={skills} />
+      ))}
+    </div>
+  );
+}
+
+function AgentForm({ ag, a, skills }: { ag: AgentRow; a: A; skills: Named[] }) {
+  const [levels, setLevels] = useState<Record<string, number>>(Object.fromEntries((ag.skills || []).map((s) => [s.skill_id, s.level])));
+  const [sip, setSip] = useState({ username: '', password: '' });
+  const [phone, setPhone] = useState<'browser' | 'sip'>('browser');
+  const save = useSave(a);
+  useEffect(() => {
+    api<{ username?: string; kind?: 'browser' | 'sip' }>('GET', `/agents/${ag.id}/sip`)
+      .then((r) => {
+        setSip({ username: r.username || '', password: '' });
+        if (r.kind) setPhone(r.kind);
+      })
+      .catch(() => {});
+  }, []);
+  const saveAll = async () => {
+    const body = Object.entries(levels)
+      .filter(([, l]) => l > 0)
+      .map(([skill_id, level]) => ({ skill_id, level }));
+    await save.run(async () => {
+      await api('PUT', `/agents/${ag.id}/skills`, { skills: body });
+      if (sip.password) await api('PUT', `/agents/${ag.id}/sip`, sip);
+      await api('PUT', `/agents/${ag.id}/phone`, { kind: phone });
+    });
+  };
+  return (
+    <form
+      class="card"
+      data-testid={`agent-form-${ag.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        saveAll();
+      }}
+    >
+      <h2>{ag.name}</h2>
+      <div class="fields">
+        {skills.map((s) => (
+          <Field key={s.id} label={`${s.name} (${a.level})`}>
+            <input
+              type="number"
+              min={0}
+              max={10}
+              value={levels[s.id] || 0}
+              onInput={(e) => setLevels({ ...levels, [s.id]: Number(e.currentTarget.value) })}
+            />
+          </Field>
+        ))}
+      </div>
+      <div class="fields">
+        <Field label={a.sipUser}>
+          <input value={sip.username} autocomplete="off" onInput={(e) => setSip({ ...sip, username: e.currentTarget.value })} />
+        </Field>
+        <Field label={a.sipPassword}>
+          <input type="password" value={sip.password} autocomplete="new-password" onInput={(e) => setSip({ ...sip, password: e.currentTarget.value })} />
+        </Field>
+        <Field label={a.ringsOn}>
+          <select value={phone} onChange={(e) => setPhone(e.currentTarget.value as 'browser' | 'sip')}>
+            <option value="browser">{a.browserPhone}</option>
+            <option value="sip">{a.deskPhone}</option>
+          </select>
+        </Field>
+      </div>
+      <button type="submit">{a.save}</button>
+      {save.line}
+    </form>
+  );
+}
+
+interface Target {
+  scope: 'everyone' | 'agent' | 'team';
+  scope_id?: string;
+  metric: string;
+  daily: number;
+}
+
+// Targets: daily goals for everyone, a team or an agent; reaching one fires
+// praise on the floor and the desk.
+function Targets({ a }: { a: A }) {
+  const [targets, setTargets] = useState<Target[]>([]);
+  const [agents, setAgents] = useState<AgentRow[]>([]);
+  const [teams, setTeams] = useState<Named[]>([]);
+  const [form, setForm] = useState<Target>({ scope: 'everyone', scope_id: '', metric: 'inbound', daily: 20 });
+  const save = useSave(a);
+  const load = () => api<{ items: Target[] }>('GET', '/targets').then((r) => setTargets(r.items));
+  useEffect(() => {
+    load();
+    api<{ items: AgentRow[] }>('GET', '/agents').then((r) => setAgents(r.items));
+    api<{ items: Named[] }>('GET', '/teams').then((r) => setTeams(r.items));
+  }, []);
+  const who = (t: Target) =>
+    t.scope === 'everyone'
+      ? a.everyone
+      : t.scope === 'team'
+        ? teams.find((x) => x.id === t.scope_id)?.name || t.scope_id
+        : agents.find((x) => x.id === t.scope_id)?.name || t.scope_id;
+  return (
+    <section class="card">
+      <h2>{a.targets}</h2>
+      <table class="grid" data-testid="targets">
+        <tbody>
+          {targets.map((t) => (
+            <tr key={t.scope + t.scope_id + t.metric}>
+              <td>{who(t)}</td>
+              <td>{a.metrics[t.metric as keyof A['metrics']] || t.metric}</td>
+              <td>{t.daily}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="row-form"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (await save.run(() => api('PUT', '/targets', { ...form, scope_id: form.scope === 'everyone' ? '' : form.scope_id }))) load();
+        }}
+      >
+        <Field label={a.scope}>
+          <select value={form.scope} onChange={(e) => setForm({ ...form, scope: e.currentTarget.value as Target['scope'], scope_id: '' })}>
+            <option value="everyone">{a.everyone}</option>
+            <option value="team">{a.team}</option>
+            <option value="agent">{a.agent}</option>
+          </select>
+        </Field>
+        {form.scope !== 'everyone' && (
+          <Field label={form.scope === 'team' ? a.team : a.agent}>
+            <select value={form.scope_id} onChange={(e) => setForm({ ...form, scope_id: e.currentTarget.value })}>
+              <option value="" />
+              {(form.scope === 'team' ? teams : agents.map((x) => ({ id: x.id, name: x.name }))).map((x) => (
+                <option value={x.id}>{x.name}</option>
+              ))}
+            </select>
+          </Field>
+        )}
+        <Field label={a.metric}>
+          <select value={form.metric} onChange={(e) => setForm({ ...form, metric: e.currentTarget.value })}>
+            {Object.entries(a.metrics).map(([id, label]) => (
+              <option value={id}>{label}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label={a.daily}>
+          <input type="number" min={0} value={form.daily} onInput={(e) => setForm({ ...form, daily: Number(e.currentTarget.value) })} />
+        </Field>
+        <button type="submit">{a.save}</button>
+        {save.line}
+      </form>
     </section>
   );
 }
