@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"tsunagu"
@@ -86,5 +87,42 @@ func TestAdmin_Edits(t *testing.T) {
 	}
 	if res := e.anon().do("POST", "/api/v1/auth/login", map[string]string{"username": "a-agent", "password": testPassword}); res.StatusCode != 401 {
 		t.Errorf("a disabled user logged in: %d", res.StatusCode)
+	}
+}
+
+// TestAdmin_ReferenceData: the lists the admin keeps (skills, teams, contact
+// reasons, dispositions) refuse a blank or oversized name, an unknown field
+// and a duplicate ID, each naming the problem and writing nothing.
+func TestAdmin_ReferenceData(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.login("a-admin")
+	long := strings.Repeat("名", 101)
+	for _, path := range []string{"/api/v1/skills", "/api/v1/teams", "/api/v1/reasons", "/api/v1/dispositions"} {
+		if res := admin.do("POST", path, map[string]any{"id": "x1", "name": "一般"}); res.StatusCode != 201 {
+			t.Fatalf("%s: %d %s", path, res.StatusCode, res.body)
+		}
+		for _, tc := range []struct {
+			body   any
+			status int
+			field  string
+		}{
+			{map[string]any{"name": "  "}, 400, "name"},
+			{map[string]any{"name": long}, 400, "name"},
+			{`{"name":"x","colour":"red"}`, 400, "colour"},
+			{map[string]any{"id": "x1", "name": "again"}, 409, ""},
+		} {
+			before, _ := e.db.LastSeq(ctx)
+			res := admin.do("POST", path, tc.body)
+			if res.StatusCode != tc.status {
+				t.Fatalf("%s %v: %d, want %d (%s)", path, tc.body, res.StatusCode, tc.status, res.body)
+			}
+			if p := res.problem(); p.Field != tc.field {
+				t.Errorf("%s %v: field %q, want %q", path, tc.body, p.Field, tc.field)
+			}
+			if after, _ := e.db.LastSeq(ctx); after != before {
+				t.Errorf("%s %v: refused input wrote %d events", path, tc.body, after-before)
+			}
+		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"tsunagu"
 )
@@ -155,8 +157,8 @@ func (db *DB) CreateDisposition(ctx context.Context, d *tsunagu.Disposition) err
 // createRef inserts one row of reference data (skills, teams, reasons,
 // dispositions share the shape: tenant, ID, name) with its event.
 func (db *DB) createRef(ctx context.Context, tenant tsunagu.TenantID, kind string, id *string, prefix, name, insert string, args func(id string) []any) error {
-	if name == "" {
-		return tsunagu.FieldError("name", "Name is required.")
+	if strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > 100 {
+		return tsunagu.FieldError("name", "A name is required (at most 100 characters).")
 	}
 	return db.write(ctx, func(tx *tx) error {
 		if *id == "" {
