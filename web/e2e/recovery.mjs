@@ -4,7 +4,8 @@
 // as a sale (成約) flagged abusive. With a target of one sale a day, op01's
 // desk shows the achievement ("本日1件成約!"), the status bar counts the
 // sale and the hard call, and op01 is on a recovery break (offered: they may
-// come back, and do). sv01's care card lists the achievement.
+// come back, and do). sv01's care card lists the achievement and the console
+// raises the abusive-call alert.
 //   node web/e2e/recovery.mjs http://127.0.0.1:PORT SCREENSHOT_DIR
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -67,6 +68,8 @@ try {
   await op.getByTestId('praise-note').filter({ hasText: '本日1件成約!' }).waitFor({ timeout: 5000 });
   await op.getByTestId('praise-note').filter({ hasText: 'おめでとうございます' }).waitFor();
   await sv.getByTestId('praise-history').filter({ hasText: '本日1件成約!' }).waitFor({ timeout: 5000 });
+  // The leader's console raises the abusive-call alert naming the operator.
+  await sv.locator('[data-testid=alert][data-kind=abusive_call]').filter({ hasText: '佐藤 蓮' }).waitFor({ timeout: 5000 });
   // The recovery break instead of the next call.
   await op.locator('[data-testid=state][data-state=not_ready]').filter({ hasText: 'リカバリー' }).waitFor();
   await op.locator('[data-testid=today-conversions][data-count="1"]').waitFor();
