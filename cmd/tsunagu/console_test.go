@@ -48,6 +48,30 @@ func TestBrowser_Console(t *testing.T) {
 	browser.wait()
 
 	sv := login(t, s.url, "sv01", demoPassword)
+	// The leader listened in, whispered and stopped: the answered call's
+	// own events say so, in that order.
+	var contacts struct{ Items []tsunagu.Contact }
+	sv.call("GET", "/api/v1/contacts?queue_id=tech&limit=50", "", &contacts)
+	var monitored []string
+	for _, c := range contacts.Items {
+		if c.ConnectedAt == nil {
+			continue
+		}
+		var detail struct {
+			Events []tsunagu.Event `json:"events"`
+		}
+		sv.call("GET", "/api/v1/contacts/"+string(c.ID), "", &detail)
+		for _, e := range detail.Events {
+			if strings.HasPrefix(string(e.Type), "contact:monitor_") {
+				var p struct{ Mode string }
+				json.Unmarshal(e.Payload, &p)
+				monitored = append(monitored, string(e.Type)+":"+p.Mode)
+			}
+		}
+	}
+	if got, want := strings.Join(monitored, " "), "contact:monitor_started:listen contact:monitor_changed:whisper contact:monitor_stopped:"; got != want {
+		t.Errorf("monitoring events:\n got %s\nwant %s", got, want)
+	}
 	served, recomputed := floorAndLog(t, sv)
 	var tech *floor.QueueFigures
 	for i := range served.Queues {

@@ -28,6 +28,32 @@ const watch = (page, who) => {
 };
 const open = async (user, viewport = { width: 1440, height: 1000 }) => {
   const ctx = await browser.newContext({ locale: 'ja-JP', viewport });
+  // Keep every peer connection the page makes, to read what it hears.
+  await ctx.addInitScript(() => {
+    const Base = window.RTCPeerConnection;
+    window.__pcs = [];
+    window.RTCPeerConnection = class extends Base {
+      constructor(...args) {
+        super(...args);
+        window.__pcs.push(this);
+      }
+    };
+    // __heard sums the decoded audio energy and the packets received:
+    // energy only grows with sound, not with silence.
+    window.__heard = async () => {
+      let energy = 0;
+      let packets = 0;
+      for (const pc of window.__pcs) {
+        (await pc.getStats()).forEach((r) => {
+          if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+            energy += r.totalAudioEnergy || 0;
+            packets += r.packetsReceived || 0;
+          }
+        });
+      }
+      return { energy, packets };
+    };
+  });
   const page = await ctx.newPage();
   watch(page, user);
   await page.goto(base);
@@ -136,6 +162,27 @@ try {
   await seenText(sv, cell('tech', 'waiting'), /^0$/);
   if (shots) await sv.screenshot({ path: join(shots, 'console-call.png') });
   await seenText(wall, '[data-testid=wall-queue-tech] [data-testid=wall-waiting]', /^0$/);
+  // The leader listens in from the console: their own browser softphone
+  // joins the call and hears it (energy grows, not just packets); then
+  // whispers to op01 and stops. The caller never hears a whisper (the
+  // telephony tests check who hears whom with distinct tones).
+  const live = sv.locator('[data-testid=agent-row]', { hasText: '佐藤 蓮' }).getByTestId('live-call');
+  await live.getByTestId('monitor-listen').click();
+  await live.locator('[aria-pressed=true][data-testid=monitor-listen]').waitFor();
+  const before = await sv.evaluate(() => window.__heard());
+  await sv.waitForFunction(
+    async (b) => {
+      const now = await window.__heard();
+      return now.packets > b.packets + 50 && now.energy > b.energy;
+    },
+    before,
+    { timeout: 15000, polling: 250 },
+  );
+  await live.getByTestId('monitor-whisper').click();
+  await live.locator('[aria-pressed=true][data-testid=monitor-whisper]').waitFor();
+  await live.getByTestId('monitor-stop').click();
+  await live.locator('[aria-pressed=true]').waitFor({ state: 'detached' });
+
   // The caller's script plays its audio two seconds in and expects the BYE
   // after that, so talk until the call timer passes 0:02.
   await op.locator('.timer', { hasText: /0:0[2-9]/ }).waitFor();
