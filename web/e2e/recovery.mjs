@@ -5,7 +5,7 @@
 // desk shows the achievement ("本日1件成約!"), the status bar counts the
 // sale and the hard call, and op01 is on a recovery break (offered: they may
 // come back, and do). sv01's care card lists the achievement and the console
-// raises the abusive-call alert.
+// raises the abusive-call alert; the wall display shows the praise banner.
 //   node web/e2e/recovery.mjs http://127.0.0.1:PORT SCREENSHOT_DIR
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -38,6 +38,11 @@ try {
   const sv = await open('sv01');
   await sv.getByTestId('care').waitFor();
   await sv.locator('.live.on').waitFor();
+  // The wall display, on the leader's login.
+  const wall = await sv.context().newPage();
+  wall.setDefaultTimeout(30000);
+  await wall.goto(base + '/#/floor');
+  await wall.getByTestId('floor-display').waitFor();
   const op = await open('op01');
   await op.locator('.live.on').waitFor();
   await op.locator('[data-testid=phone][data-phone=connected]').waitFor();
@@ -68,6 +73,8 @@ try {
   await op.getByTestId('praise-note').filter({ hasText: '本日1件成約!' }).waitFor({ timeout: 5000 });
   await op.getByTestId('praise-note').filter({ hasText: 'おめでとうございます' }).waitFor();
   await sv.getByTestId('praise-history').filter({ hasText: '本日1件成約!' }).waitFor({ timeout: 5000 });
+  // …and the banner on the wall.
+  await wall.getByTestId('praise').filter({ hasText: '本日1件成約' }).waitFor({ timeout: 5000 });
   // The leader's console raises the abusive-call alert naming the operator.
   await sv.locator('[data-testid=alert][data-kind=abusive_call]').filter({ hasText: '佐藤 蓮' }).waitFor({ timeout: 5000 });
   // The recovery break instead of the next call.
