@@ -38,6 +38,15 @@ func TestBrowser_Admin(t *testing.T) {
 	if h := trunks.Items[0].Numbers[0].Hours; h == nil || h.Week["sat"][0] != "10:00-15:00" || !h.ClosedOnHolidays {
 		t.Errorf("hours after the admin's edit = %+v", h)
 	}
+	var teams struct{ Items []tsunagu.Team }
+	admin.call("GET", "/api/v1/teams", "", &teams)
+	night := slices.IndexFunc(teams.Items, func(x tsunagu.Team) bool { return x.Name == "夜間チーム" })
+	var users struct{ Items []tsunagu.User }
+	admin.call("GET", "/api/v1/users?limit=200", "", &users)
+	op19 := slices.IndexFunc(users.Items, func(u tsunagu.User) bool { return u.Username == "op19" })
+	if night < 0 || op19 < 0 || users.Items[op19].TeamID != teams.Items[night].ID {
+		t.Errorf("op19's team after the admin's edit: teams %+v", teams.Items)
+	}
 	var agents struct{ Items []tsunagu.Agent }
 	admin.call("GET", "/api/v1/agents", "", &agents)
 	english := 0

@@ -60,6 +60,15 @@ try {
   await row.getByRole('button', { name: '保存' }).click();
   await row.getByTestId('admin-status').filter({ hasText: '保存しました' }).waitFor();
 
+  // A new team, then chosen for an operator.
+  await page.getByLabel('チーム').last().fill('夜間チーム');
+  await page.getByRole('button', { name: '追加' }).last().click();
+  await page.getByText('夜間チーム').first().waitFor();
+  await page.reload();
+  await page.getByTestId('user-op19').getByLabel('チーム').selectOption({ label: '夜間チーム' });
+  await page.getByTestId('user-op19').getByRole('button', { name: '保存' }).click();
+  await page.getByTestId('user-op19').getByTestId('admin-status').filter({ hasText: '保存しました' }).waitFor();
+
   // Agents: 佐藤 蓮 (op01) learns English support at level 7.
   await page.getByTestId('tab-agents').click();
   const ag = page.getByTestId('agent-form-佐藤 蓮');

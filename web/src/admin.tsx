@@ -119,6 +119,7 @@ export function Admin({ t }: { t: Strings }) {
         <span class="muted">{a.audited}</span>
       </nav>
       {tab === 'users' && <Users a={a} t={t} />}
+      {tab === 'users' && <NamedList a={a} path="/teams" title={a.teams} />}
       {tab === 'queues' && <Queues a={a} />}
       {tab === 'numbers' && <Numbers a={a} />}
       {tab === 'prompts' && <Prompts a={a} />}
