@@ -10,6 +10,7 @@ import { CareConsole, PraiseNote } from './praise';
 import { Today } from './today';
 import type { Strings } from './i18n';
 import { Knowledge, Lookup } from './knowledge';
+import { PhoneChoice } from './phonechoice';
 import { Softphone } from './softphone';
 import type { PhoneState } from './softphone';
 
@@ -103,6 +104,7 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
               {t.phone[phone]}
             </div>
             <Devices t={t} phone={softphone.current} state={phone} />
+            <PhoneChoice t={t} />
             {stateError && (
               <p class="error" role="alert">
                 {stateError}
