@@ -211,7 +211,8 @@ func (c *deskCenter) waitEvent(t *testing.T, typ tsunagu.EventType, contact tsun
 // phone rings and answers, audio passes both ways (counted at both
 // receivers: sipp echoes what it hears, so each side sees its own packets
 // come back), the phone holds and resumes, and its BYE is the agent
-// hanging up.
+// hanging up. The caller (uac_transfer.xml) speaks until that BYE: a
+// recording that ended during a slow menu would leave nothing to count.
 func TestDeskPhone_Call(t *testing.T) {
 	t.Parallel()
 	c := newDeskCenter(t, 10*time.Second, "desk-101")
@@ -226,7 +227,7 @@ func TestDeskPhone_Call(t *testing.T) {
 	wg.Go(func() {
 		phoneErr, _ = sippPhone(t, c.srv, "agent_answer.xml", "desk-101", uas, nil, "-rtp_echo")
 	})
-	wg.Go(func() { callerErr, _ = sipp(t, c.srv, "uac_bridge_agent_bye.xml", dialled, "-rtp_echo") })
+	wg.Go(func() { callerErr, _ = sipp(t, c.srv, "uac_transfer.xml", dialled, "-rtp_echo") })
 
 	conn := c.waitEvent(t, tsunagu.EventContactConnected, "")
 	id := conn.ContactID
