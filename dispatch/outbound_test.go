@@ -100,6 +100,11 @@ func TestOutbound_TakesTheAgentOutOfRouting(t *testing.T) {
 	if offered := e.wait(tsunagu.EventContactOffered, in.ID); offered.AgentID != op2 {
 		t.Fatalf("inbound caller offered to %s during op1's outbound call", offered.AgentID)
 	}
+	// op2 takes the caller, so an unanswered offer (300 ms in this test)
+	// cannot come back to op1 once they are free again.
+	if _, err := e.d.Answer(ctx, "t", in.ID, op2); err != nil {
+		t.Fatal(err)
+	}
 	f.finish(c.ID, true)
 	if s, r := e.agentState(op1); s != tsunagu.AgentAfterCallWork || r != "outbound" {
 		t.Fatalf("agent after the call: %s (%s)", s, r)

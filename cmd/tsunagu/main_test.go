@@ -46,13 +46,23 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// startBound is how long a test waits for serve to be ready: seeding the
+// demo with the race detector on a loaded 2-core machine has taken over 30 s.
+const startBound = 90 * time.Second
+
 func startServe(t *testing.T, args ...string) *server {
+	t.Helper()
+	return startServeLogged(t, io.Discard, append([]string{"--log-level", "warn"}, args...)...)
+}
+
+// startServeLogged is startServe keeping serve's log in logs.
+func startServeLogged(t *testing.T, logs io.Writer, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{cancel: cancel, done: make(chan error, 1), out: &syncBuffer{}}
 	ready := make(chan string, 1)
 	go func() {
-		s.done <- runServe(ctx, append([]string{"--http", "127.0.0.1:0", "--sip", "127.0.0.1:0", "--log-level", "warn"}, args...), s.out, io.Discard,
+		s.done <- runServe(ctx, append([]string{"--http", "127.0.0.1:0", "--sip", "127.0.0.1:0"}, args...), s.out, logs,
 			func(addr string) { ready <- addr })
 	}()
 	select {
@@ -60,8 +70,8 @@ func startServe(t *testing.T, args ...string) *server {
 		s.url = "http://" + addr
 	case err := <-s.done:
 		t.Fatalf("serve exited: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start in 30 s")
+	case <-time.After(startBound):
+		t.Fatalf("serve did not start in %s", startBound)
 	}
 	t.Cleanup(func() {
 		cancel()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -247,29 +246,4 @@ func poll(t *testing.T, what string, cond func() bool) {
 		}
 		<-tick.C
 	}
-}
-
-// startServeLogged is startServe keeping serve's log in logs.
-func startServeLogged(t *testing.T, logs io.Writer, args ...string) *server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{cancel: cancel, done: make(chan error, 1), out: &syncBuffer{}}
-	ready := make(chan string, 1)
-	go func() {
-		s.done <- runServe(ctx, append([]string{"--http", "127.0.0.1:0", "--sip", "127.0.0.1:0"}, args...), s.out, logs,
-			func(addr string) { ready <- addr })
-	}()
-	select {
-	case addr := <-ready:
-		s.url = "http://" + addr
-	case err := <-s.done:
-		t.Fatalf("serve exited: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start in 30 s")
-	}
-	t.Cleanup(func() {
-		cancel()
-		<-s.done
-	})
-	return s
 }
