@@ -1,5 +1,7 @@
 package media
 
+import "math/bits"
+
 // G.711 (ITU-T G.711, 1988) companding, after the public-domain Sun
 // Microsystems reference (g711.c) that most implementations descend from.
 // Decoding is a 256-entry table per law; encoding is a handful of shifts,
@@ -69,20 +71,13 @@ const (
 	ulawClip = 8159 // in 14-bit units
 )
 
-// segment returns the index of the first end point not below v, or 8.
-func segment(v int, ends *[8]int) int {
-	for i, e := range ends {
-		if v <= e {
-			return i
-		}
-	}
-	return 8
-}
-
-var (
-	ulawEnds = [8]int{0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF}
-	alawEnds = [8]int{0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF}
-)
+// The segment of a sample is the index of the first segment end not below
+// it (8: beyond the last). The ends are 2^k−1 (µ-law 0x3F…0x1FFF, A-law
+// 0x1F…0xFFF), so the segment is the sample's bit length past the first
+// end's: one instruction instead of a search, which showed in the SIP load
+// benchmark's profile (two encodes per packet per bridged call).
+func ulawSegment(v int) int { return min(8, max(0, bits.Len(uint(v))-6)) }
+func alawSegment(v int) int { return min(8, max(0, bits.Len(uint(v))-5)) }
 
 // LinearToULaw compands one sample to µ-law.
 func LinearToULaw(s int16) byte {
@@ -93,7 +88,7 @@ func LinearToULaw(s int16) byte {
 		mask = 0x7F
 	}
 	v = min(v, ulawClip) + ulawBias>>2
-	seg := segment(v, &ulawEnds)
+	seg := ulawSegment(v)
 	if seg >= 8 {
 		return byte(0x7F ^ mask)
 	}
@@ -119,7 +114,7 @@ func LinearToALaw(s int16) byte {
 		mask = 0x55
 		v = -v - 1
 	}
-	seg := segment(v, &alawEnds)
+	seg := alawSegment(v)
 	if seg >= 8 {
 		return byte(0x7F ^ mask)
 	}

@@ -61,3 +61,26 @@ func BenchmarkEncodePCMU(b *testing.B) {
 		PCMU.Encode(out, pcm)
 	}
 }
+
+// The bit-length segment (g711.go) must agree with the reference's search
+// over the segment ends for every 16-bit sample.
+func TestG711_SegmentMatchesReference(t *testing.T) {
+	search := func(v int, ends [8]int) int {
+		for i, e := range ends {
+			if v <= e {
+				return i
+			}
+		}
+		return 8
+	}
+	ulawEnds := [8]int{0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF}
+	alawEnds := [8]int{0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF}
+	for v := 0; v <= 1<<15; v++ {
+		if got, want := ulawSegment(v), search(v, ulawEnds); got != want {
+			t.Fatalf("ulawSegment(%#x) = %d, want %d", v, got, want)
+		}
+		if got, want := alawSegment(v), search(v, alawEnds); got != want {
+			t.Fatalf("alawSegment(%#x) = %d, want %d", v, got, want)
+		}
+	}
+}

@@ -48,6 +48,7 @@ type Mixer struct {
 
 	caller, fromAgent *jitterBuffer
 	toAgent           *legWriter
+	direct            PCMLeg  // the agent's leg when it takes linear audio directly (pcmleg.go)
 	dec               []int16 // the receiver's scratch for the caller's frames
 
 	// The tick's scratch: only the session's sender touches it.
@@ -99,8 +100,13 @@ func (m *Mixer) Start(ctx context.Context) {
 	m.ctx, m.cancel = context.WithCancel(ctx)
 	ctx = m.ctx
 	m.sess.OnAudio(m.onCallerAudio)
-	m.wg.Go(func() { m.toAgent.run(ctx) })
-	m.wg.Go(func() { readLeg(ctx, m.agent, m.fromAgent, &m.fromLeg, &m.fromLegVoiced) })
+	if pl, ok := m.agent.(PCMLeg); ok {
+		m.direct = pl
+		pl.OnPCM(m.onAgentAudio)
+	} else {
+		m.wg.Go(func() { m.toAgent.run(ctx) })
+		m.wg.Go(func() { readLeg(ctx, m.agent, m.fromAgent, &m.fromLeg, &m.fromLegVoiced) })
+	}
 	m.play = m.sess.Play(m)
 }
 
@@ -122,6 +128,9 @@ func (m *Mixer) Stop() {
 	}
 	m.sess.OnAudio(nil)
 	m.sess.Stop(play)
+	if m.direct != nil {
+		m.direct.OnPCM(nil)
+	}
 	cancel()
 	m.wg.Wait()
 }
@@ -212,6 +221,15 @@ func (m *Mixer) onCallerAudio(p []byte) {
 	m.caller.push(m.codec.Decode(m.dec[:len(p)], p))
 }
 
+// onAgentAudio receives a PCMLeg's audio on its receiving goroutine.
+func (m *Mixer) onAgentAudio(pcm []int16) {
+	m.fromAgent.push(pcm)
+	m.fromLeg.Add(1)
+	if voiced(pcm) {
+		m.fromLegVoiced.Add(1)
+	}
+}
+
 // Read is the mixer's tick: the session's sender takes the caller's next
 // 20 ms from it, and the same step feeds the operator, the supervisor and
 // the recording. It never blocks and never ends the playback.
@@ -256,7 +274,16 @@ func (m *Mixer) Read(p []int16) int {
 	if speaks {
 		addSat(ta, s)
 	}
-	m.toAgent.put(ta)
+	if m.direct != nil {
+		if m.direct.WritePCM(ta) == nil {
+			m.toAgent.sent.Add(1)
+			if voiced(ta) {
+				m.toAgent.voiced.Add(1)
+			}
+		}
+	} else {
+		m.toAgent.put(ta)
+	}
 
 	// The supervisor: both parties (the caller is private while held).
 	if sup != nil {

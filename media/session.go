@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/pion/rtp"
 )
@@ -58,8 +57,8 @@ func (c *Conn) Close() error { return c.c.Close() }
 
 // Session is one RTP audio leg: it sends 20 ms packets of whatever is
 // playing (silence when nothing is) and receives the caller's audio and DTMF.
-// Because one goroutine sends every packet from one SSRC with one running
-// sequence number and timestamp, switching between prompts and music never
+// Because one sender (its pacer's tick, see pacer.go) sends every packet
+// from one SSRC with one running sequence number and timestamp, switching between prompts and music never
 // breaks RTP continuity (RFC 3550 §5.1) and needs no marker bit.
 type Session struct {
 	conn   *Conn
@@ -77,6 +76,9 @@ type Session struct {
 	audio func(payload []byte) // OnAudio's receiver, under mu
 
 	sent, received, dtmfPackets, ignored, looped atomic.Int64
+
+	sendMu sync.Mutex
+	send   sendState
 }
 
 // NewSession prepares a session on conn with the negotiated params. Nothing
@@ -160,7 +162,7 @@ func (s *Session) Stop(p *Playback) {
 }
 
 // Run sends and receives until ctx ends, then closes the connection and
-// returns once both of its goroutines have stopped.
+// returns once it has stopped sending and its receiver has stopped.
 func (s *Session) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -171,7 +173,19 @@ func (s *Session) Run(ctx context.Context) error {
 		s.receive()
 		cancel() // a dead socket ends the sender too
 	}()
-	err := s.send(ctx)
+	// Random initial sequence number and timestamp (RFC 3550 §5.1).
+	s.send = sendState{
+		h: rtp.Header{Version: 2, PayloadType: s.params.PayloadType, SequenceNumber: uint16(random32()),
+			Timestamp: random32(), SSRC: s.ssrc, Marker: true},
+		pcm: make([]int16, frameSamples), payload: make([]byte, frameSamples), buf: make([]byte, 12+frameSamples),
+	}
+	p := pacerFor()
+	p.add(s)
+	<-ctx.Done()
+	p.remove(s)
+	s.sendMu.Lock()
+	s.send.stopped = true // a tick of the pacer already under way sends nothing more
+	s.sendMu.Unlock()
 	s.conn.Close() // unblocks receive
 	wg.Wait()
 	s.mu.Lock()
@@ -180,10 +194,7 @@ func (s *Session) Run(ctx context.Context) error {
 		s.cur = nil
 	}
 	s.mu.Unlock()
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return nil
-	}
-	return err
+	return nil
 }
 
 func random32() uint32 {
@@ -192,49 +203,48 @@ func random32() uint32 {
 	return binary.BigEndian.Uint32(b[:])
 }
 
-// send paces packets with a ticker: a ticker keeps the schedule of the
-// wall clock, where a sleep loop would drift by its processing time every
-// packet and the caller's jitter buffer would slowly drain.
-func (s *Session) send(ctx context.Context) error {
-	// Random initial sequence number and timestamp (RFC 3550 §5.1).
-	h := rtp.Header{Version: 2, PayloadType: s.params.PayloadType, SequenceNumber: uint16(random32()),
-		Timestamp: random32(), SSRC: s.ssrc, Marker: true}
-	pcm := make([]int16, frameSamples)
-	payload := make([]byte, frameSamples)
-	buf := make([]byte, 12+frameSamples)
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-		s.mu.Lock()
-		cur, to := s.cur, s.remote
-		n := 0
-		if cur != nil {
-			n = cur.src.Read(pcm)
-			if n < len(pcm) {
-				s.cur = nil
-			}
-		}
-		s.mu.Unlock()
-		clear(pcm[n:])
-		if cur != nil && n < len(pcm) {
-			cur.finish()
-		}
-		pkt := rtp.Packet{Header: h, Payload: s.params.Codec.Encode(payload, pcm)}
-		m, err := pkt.MarshalTo(buf)
-		if err == nil && to.IsValid() && to.Port() != 0 {
-			if _, err := s.conn.c.WriteToUDPAddrPort(buf[:m], to); err == nil {
-				s.sent.Add(1)
-			}
-		}
-		h.Marker = false
-		h.SequenceNumber++
-		h.Timestamp += frameSamples
+// sendState is the sender's: the running RTP header and scratch buffers,
+// used by one pacer tick at a time under sendMu.
+type sendState struct {
+	h            rtp.Header
+	pcm          []int16
+	payload, buf []byte
+	stopped      bool
+}
+
+// tick sends the session's next 20 ms packet: what is playing, or silence.
+// Its pacer calls it every 20 ms (see pacer).
+func (s *Session) tick() {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	st := &s.send
+	if st.stopped || st.pcm == nil {
+		return
 	}
+	s.mu.Lock()
+	cur, to := s.cur, s.remote
+	n := 0
+	if cur != nil {
+		n = cur.src.Read(st.pcm)
+		if n < len(st.pcm) {
+			s.cur = nil
+		}
+	}
+	s.mu.Unlock()
+	clear(st.pcm[n:])
+	if cur != nil && n < len(st.pcm) {
+		cur.finish()
+	}
+	pkt := rtp.Packet{Header: st.h, Payload: s.params.Codec.Encode(st.payload, st.pcm)}
+	m, err := pkt.MarshalTo(st.buf)
+	if err == nil && to.IsValid() && to.Port() != 0 {
+		if _, err := s.conn.c.WriteToUDPAddrPort(st.buf[:m], to); err == nil {
+			s.sent.Add(1)
+		}
+	}
+	st.h.Marker = false
+	st.h.SequenceNumber++
+	st.h.Timestamp += frameSamples
 }
 
 func (s *Session) receive() {

@@ -5,6 +5,8 @@
 #
 #   scripts/bench-sip.sh                       # defaults below
 #   AGENTS=600 RATE=100 CALLS=6000 TALK=30000 scripts/bench-sip.sh
+#   PROFILE=1 PROFILE_SECONDS=25 scripts/bench-sip.sh   # + a CPU profile of tsunagu
+#                                   # (TSUNAGU_PPROF, off by default in serve)
 #
 # Prints, for tsunagu: failed calls, peak concurrent calls, RSS per active
 # call, p99 queue -> agent's first ring (the INVITE reaching the phone), and
@@ -56,7 +58,8 @@ rtp_port_max: 39999
 sip_flood_limit: 0
 log_level: warn
 YAML
-"$work/tsunagu" serve --config "$work/cfg.yaml" --demo > "$work/tsunagu.out" 2> "$work/tsunagu.log" &
+PPROF=${PROFILE:+127.0.0.1:$((BASE + 81 + 1))}
+TSUNAGU_PPROF=$PPROF "$work/tsunagu" serve --config "$work/cfg.yaml" --demo > "$work/tsunagu.out" 2> "$work/tsunagu.log" &
 TPID=$!; pids+=("$TPID")
 for _ in $(seq 100); do curl -sf "http://$HTTP/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 
@@ -97,10 +100,15 @@ echo "== tsunagu: $CALLS calls at $RATE/s, agents talk $TALK ms"
 peak_rss=$rss0
 ( while kill -0 "$TPID" 2>/dev/null; do r=$(awk '/VmRSS/{print $2}' /proc/$TPID/status); echo "$r"; sleep 0.5; done ) > "$work/rss.log" &
 RSSPID=$!; pids+=("$RSSPID")
+load_t0=$(cut -d' ' -f1 /proc/loadavg)
+if [ -n "$PPROF" ]; then # PROFILE=1: a CPU profile of the first PROFILE_SECONDS of the calls
+  curl -sf -o "$work/cpu.pprof" "http://$PPROF/debug/pprof/profile?seconds=${PROFILE_SECONDS:-30}" &
+fi
 (cd "$work" && sipp -sf "$SC/bench_caller.xml" -s "$DID" -i 127.0.0.1 -p $((BASE + 72)) -mp 50000 -rtp_echo \
   -r "$RATE" -m "$CALLS" -l $((RATE * (TALK / 1000 + 30))) -nostdin -timeout $((CALLS / RATE + TALK / 1000 + 120))s \
   -trace_stat -stf "$work/callers_stat.csv" -fd 1 -trace_err -error_file "$work/callers_err.log" "$SIPADDR" > "$work/callers.out" 2>&1) || true
 cpu1=$(cpu_of "$TPID")
+load_t1=$(cut -d' ' -f1 /proc/loadavg)
 kill "$RSSPID" 2>/dev/null || true
 ok_t=$(stat_col "$work/callers_stat.csv" "SuccessfulCall(C)")
 fail_t=$(stat_col "$work/callers_stat.csv" "FailedCall(C)")
@@ -185,10 +193,12 @@ sleep 0.5
 KAPID=$(pgrep -n -f "sipp -sf $SC/agent_bench_answer.xml -i 127.0.0.1 -p $KUAS" || true); pids+=("$KAPID")
 kpids() { echo "$KPID" $(pgrep -P "$KPID" || true); }
 kcpu0=$(cpu_of $(kpids))
+load_k0=$(cut -d' ' -f1 /proc/loadavg)
 (cd "$work" && sipp -sf "$SC/bench_caller.xml" -s callee -i 127.0.0.1 -p $((BASE + 73)) -mp 52000 -rtp_echo \
   -r "$RATE" -m "$CALLS" -l $((RATE * (TALK / 1000 + 30))) -nostdin -timeout $((CALLS / RATE + TALK / 1000 + 120))s \
   -trace_stat -stf "$work/kam_stat.csv" -fd 1 "$KAM" > "$work/kam_callers.out" 2>&1) || true
 kcpu1=$(cpu_of $(kpids))
+load_k1=$(cut -d' ' -f1 /proc/loadavg)
 ok_k=$(stat_col "$work/kam_stat.csv" "SuccessfulCall(C)")
 fail_k=$(stat_col "$work/kam_stat.csv" "FailedCall(C)")
 
@@ -200,5 +210,7 @@ echo "          RSS $((rss0 / 1024)) MiB idle -> $((peak_rss / 1024)) MiB peak: 
 echo "          queue -> first ring: $(cat "$work/ring.txt")"
 echo "          CPU $tcpu s: $(echo "scale=1; $ok_t / $tcpu" | bc) completed calls per CPU-second"
 echo "kamailio: completed $ok_k, failed $fail_k; CPU $kcpu s: $(echo "scale=1; $ok_k / $kcpu" | bc) completed calls per CPU-second"
+echo "load average (1 min) at start/end: tsunagu $load_t0/$load_t1, kamailio $load_k0/$load_k1"
+[ -n "$PPROF" ] && echo "CPU profile: go tool pprof -top $work/tsunagu $work/cpu.pprof"
 echo "ratio:    tsunagu / kamailio = $(echo "scale=3; ($ok_t / $tcpu) / ($ok_k / $kcpu)" | bc)"
 echo "(work files in $work)"

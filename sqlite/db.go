@@ -45,6 +45,8 @@ type DB struct {
 	// (prepared for the same reason).
 	savepoint, release, rollbackTo *sql.Stmt
 	r                              *sql.DB // read pool; WAL lets readers run beside the writer
+	// stmts keeps the statements of write functions compiled (stmtcache.go).
+	stmts stmtCache
 
 	// published is the highest sequence handed to Publish; owned by the
 	// writer goroutine.
@@ -153,6 +155,7 @@ func (db *DB) Close() error {
 		if db.rollbackTo != nil { // the writer was started
 			<-db.writerDone
 		}
+		db.stmts.close()
 		for _, st := range []*sql.Stmt{db.insertEvent, db.savepoint, db.release, db.rollbackTo} {
 			if st != nil {
 				st.Close()
@@ -265,6 +268,7 @@ type tx struct {
 	now         time.Time
 	events      []tsunagu.Event
 	insertEvent *sql.Stmt
+	cache       *stmtCache // the writer's compiled statements (stmtcache.go)
 }
 
 // writeReq is one call of write waiting for the writer goroutine.
@@ -391,7 +395,7 @@ func (db *DB) commitGroup(group []*writeReq) {
 				return
 			}
 		}
-		t := &tx{Tx: sqlTx, ctx: r.ctx, now: now, insertEvent: stmt}
+		t := &tx{Tx: sqlTx, ctx: r.ctx, now: now, insertEvent: stmt, cache: &db.stmts}
 		err := r.fn(t)
 		switch {
 		case err != nil && !framed:
@@ -421,6 +425,7 @@ func (db *DB) commitGroup(group []*writeReq) {
 		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
+	db.stmts.prepareWanted(db.w) // the connection is free between transactions
 	// Publish in commit order before answering, and before the next group
 	// begins, so subscribers see sequence numbers in order. Events another
 	// process committed before ours go first.

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -396,17 +397,31 @@ func (s *Server) deskReinvite(req *sip.Request, tx sip.ServerTransaction) bool {
 // caller's bridge treats it like a browser: frames are µ-law both ways and
 // the session's own sender paces what the phone hears (unbroken SSRC,
 // sequence and timestamp, RFC 3550 §5.1).
+//
+// It is also a media.PCMLeg: the caller's mixer takes the phone's audio
+// decoded on the session's receiving goroutine and writes linear audio
+// straight into what the phone hears, without goroutines in between.
 type deskLeg struct {
 	sess   *media.Session
 	in     chan []byte
 	out    *frameQueue
 	closed <-chan struct{}
+	pcm    atomic.Pointer[func([]int16)] // OnPCM's receiver
 }
 
 func newDeskLeg(sess *media.Session, closed <-chan struct{}) *deskLeg {
 	l := &deskLeg{sess: sess, in: make(chan []byte, 16), out: &frameQueue{}, closed: closed}
-	pcma := sess.Params().Codec == media.PCMA
+	codec := sess.Params().Codec
+	pcma := codec == media.PCMA
+	var dec []int16 // the receiving goroutine's scratch
 	sess.OnAudio(func(p []byte) {
+		if fn := l.pcm.Load(); fn != nil {
+			if len(dec) < len(p) {
+				dec = make([]int16, len(p))
+			}
+			(*fn)(codec.Decode(dec[:len(p)], p))
+			return
+		}
 		f := make([]byte, len(p))
 		for i, v := range p {
 			if pcma {
@@ -448,6 +463,28 @@ func (l *deskLeg) WriteFrame(f []byte) error {
 		pcm[i] = media.ULawToLinear(v)
 	}
 	l.out.push(pcm)
+	return nil
+}
+
+var _ media.PCMLeg = (*deskLeg)(nil)
+
+// OnPCM implements media.PCMLeg.
+func (l *deskLeg) OnPCM(fn func(pcm []int16)) {
+	if fn == nil {
+		l.pcm.Store(nil)
+		return
+	}
+	l.pcm.Store(&fn)
+}
+
+// WritePCM implements media.PCMLeg: linear audio for the phone.
+func (l *deskLeg) WritePCM(pcm []int16) error {
+	select {
+	case <-l.closed:
+		return media.ErrLegClosed
+	default:
+	}
+	l.out.push(pcm) // copies
 	return nil
 }
 

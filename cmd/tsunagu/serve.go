@@ -182,6 +182,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	url := scheme + "://" + displayAddr(addr)
 	log.Info("serving", "http", addr, "sip", tel.Addr().String(), "media_ip", mediaIP.String(), "version", versionString())
+	startPprof(log)
 	fmt.Fprintf(stdout, "Tsunagu つなぐ %s\n  URL:  %s\n  API:  %s/api/v1/openapi.json\n  SIP:  %s (UDP and TCP)\n  Data: %s\n",
 		versionString(), url, url, tel.Addr(), dbPath)
 	if demo != nil {

@@ -1,0 +1,94 @@
+package media
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The RTP senders of every session share a few clocks instead of running a
+// ticker goroutine each. A bridged call has two sessions (the caller and the
+// agent's phone), each sending 50 packets a second: with a goroutine and a
+// ticker per session, the Go scheduler and timer heap woke 100 times a second
+// per call, and in the SIP load benchmark (docs/benchmarks.md) that wake-up
+// work — not the audio — was about a fifth of the server's CPU. A pacer
+// wakes once per 20 ms and sends the next packet of each of its sessions in
+// turn. There is one pacer per CPU (sessions are dealt round-robin), so the
+// sending still spreads over the cores.
+//
+// A session's packet is built and sent under nothing but its own lock, and a
+// Source's Read never blocks (see Source), so one busy session delays the
+// others of its pacer by microseconds, not by a frame. Packets keep the
+// wall clock's schedule (a ticker, not a sleep loop) because the receiver's
+// jitter buffer would slowly drain if they drifted.
+type pacer struct {
+	mu       sync.Mutex
+	sessions map[*Session]struct{}
+	running  bool
+}
+
+var (
+	pacersOnce sync.Once
+	pacers     []*pacer
+	pacerNext  atomic.Uint32
+)
+
+// pacerFor deals a new session to one of the pacers.
+func pacerFor() *pacer {
+	pacersOnce.Do(func() {
+		n := max(1, runtime.GOMAXPROCS(0))
+		pacers = make([]*pacer, n)
+		for i := range pacers {
+			pacers[i] = &pacer{sessions: map[*Session]struct{}{}}
+		}
+	})
+	return pacers[int(pacerNext.Add(1))%len(pacers)]
+}
+
+// add starts pacing s; the pacer's goroutine starts with its first session.
+func (p *pacer) add(s *Session) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sessions[s] = struct{}{}
+	if !p.running {
+		p.running = true
+		go p.run()
+	}
+}
+
+// remove stops pacing s. A tick already under way may still send s's packet
+// once; Session.tick checks its own stopped flag for that.
+func (p *pacer) remove(s *Session) {
+	p.mu.Lock()
+	delete(p.sessions, s)
+	p.mu.Unlock()
+}
+
+// run ticks until the pacer has no session left, so an idle server (and
+// every test that ends its calls) keeps no goroutine or timer for media.
+func (p *pacer) run() {
+	t := time.NewTicker(frameDuration)
+	defer t.Stop()
+	var batch []*Session
+	for range t.C {
+		p.mu.Lock()
+		if len(p.sessions) == 0 {
+			p.running = false
+			p.mu.Unlock()
+			return
+		}
+		batch = batch[:0]
+		for s := range p.sessions {
+			batch = append(batch, s)
+		}
+		p.mu.Unlock()
+		for _, s := range batch {
+			s.tick()
+		}
+		clear(batch) // let ended sessions go
+	}
+}
+
+// frameDuration is one packet's worth of audio (frameSamples at 8 kHz).
+const frameDuration = 20 * time.Millisecond
