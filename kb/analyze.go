@@ -133,8 +133,16 @@ type Terms struct {
 
 // AnalyzeArticle computes the index terms of an article.
 func AnalyzeArticle(a Article) Terms {
-	title := Normalize(a.Title + "\n" + strings.Join(a.Tags, "\n"))
-	body := Normalize(StripMarkdown(a.Body) + "\n" + a.Category)
+	return AnalyzeText(a.Title+"\n"+strings.Join(a.Tags, "\n"), StripMarkdown(a.Body)+"\n"+a.Category)
+}
+
+// AnalyzeText computes the index terms from an article's head (title and
+// tags, one a line) and plain body text (Markdown stripped, then the
+// category). An index that stores these two strings can recompute an
+// article's terms exactly, e.g. to retire its postings when it changes.
+func AnalyzeText(head, plain string) Terms {
+	title := Normalize(head)
+	body := Normalize(plain)
 	var t Terms
 	tm, bm := morphs(title), morphs(body)
 	t.Title = words(nil, tm, title)

@@ -45,6 +45,11 @@ type KBIndex struct {
 	// avg is the average length of each column measured by the last
 	// Rebuild, used to compute impacts.
 	avg atomic.Pointer[kbLens]
+	// live is the number of indexed articles (BM25's N); base the last
+	// document number held in kb_post's blobs (older numbers are retired
+	// with tombstones in kb_dead, newer ones live in kb_delta); pending the
+	// rows of kb_dead and kb_delta, which Compact folds into kb_post.
+	live, base, pending atomic.Int64
 
 	// Now is the clock used for the freshness boost; replaceable in tests.
 	Now func() time.Time
@@ -52,15 +57,18 @@ type KBIndex struct {
 
 // kbSchemaVersion changes with kbSchema; together with kb.AnalyzerVersion it
 // decides whether an existing file can be used or must be rebuilt.
-const kbSchemaVersion = 9
+const kbSchemaVersion = 10
 
 // kbSchema is applied when the file is new or was built by another analyzer
 // or schema version. kb_post holds the posting list of every term as built
-// by Rebuild, one blob per term with its document frequency; kb_delta the
+// by Rebuild and Compact, one blob per term with its document frequency; kb_delta the
 // postings of articles upserted since, one row per term and article (a
 // posting blob is not rewritten for every edit). The filters (status, queue,
 // category) and boost inputs are in kb_articles and are applied to the
-// best-scored candidates only.
+// best-scored candidates only. kb_dead holds a tombstone for every posting
+// in kb_post of an article replaced or deleted since (see kbRetire).
+// kb_articles keeps head (title and tags, one a line) and plain exactly as
+// analysed, so that an article's terms can be recomputed to retire them.
 const kbSchema = `
 CREATE TABLE kb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE kb_articles (
@@ -69,7 +77,7 @@ CREATE TABLE kb_articles (
 	title    TEXT NOT NULL,
 	plain    TEXT NOT NULL, -- body as plain text, for snippets (the store keeps the Markdown)
 	category TEXT NOT NULL,
-	tags     TEXT NOT NULL,
+	tags     TEXT NOT NULL, -- one a line: title + "\n" + tags is the analysed head
 	queues   TEXT NOT NULL,
 	status   TEXT NOT NULL,
 	solved   INTEGER NOT NULL,
@@ -77,6 +85,8 @@ CREATE TABLE kb_articles (
 );
 CREATE TABLE kb_post (term TEXT PRIMARY KEY, df INTEGER NOT NULL, post BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE kb_delta (term TEXT NOT NULL, n INTEGER NOT NULL, impact INTEGER NOT NULL, PRIMARY KEY (term, n)) WITHOUT ROWID;
+CREATE INDEX kb_delta_n ON kb_delta(n);
+CREATE TABLE kb_dead (term TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (term, n)) WITHOUT ROWID;
 `
 
 // kbVersion is the value of kb_meta's "analyzer" row for this build.
@@ -126,6 +136,14 @@ func (x *KBIndex) init(ctx context.Context) error {
 		x.next.Store(max(next, 1))
 		x.avg.Store(&avg)
 		x.stale.Store(meta["built"] != "1")
+		base, _ := strconv.ParseInt(meta["base"], 10, 64)
+		x.base.Store(base)
+		var live, pending int64
+		if err := x.w.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM kb_articles), (SELECT count(*) FROM kb_dead) + (SELECT count(*) FROM kb_delta)`).Scan(&live, &pending); err != nil {
+			return err
+		}
+		x.live.Store(live)
+		x.pending.Store(pending)
 		return nil
 	}
 	tx, err := x.w.BeginTx(ctx, nil)
@@ -137,7 +155,7 @@ func (x *KBIndex) init(ctx context.Context) error {
 	// named because SQLite leaves some behind when the virtual table is
 	// dropped.
 	for _, t := range []string{"kb_vocab", "kb_df", "kb_fts", "kb_fts_data", "kb_fts_idx", "kb_fts_content", "kb_fts_docsize", "kb_fts_config",
-		"kb_post", "kb_delta", "kb_articles", "kb_meta"} {
+		"kb_post", "kb_delta", "kb_dead", "kb_articles", "kb_meta"} {
 		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
 			return err
 		}
@@ -145,13 +163,16 @@ func (x *KBIndex) init(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, kbSchema); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO kb_meta(key, value) VALUES ('analyzer', ?), ('built', '0'), ('cursor', '0'), ('next', '1'), ('avgdl', '')`, kbVersion); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO kb_meta(key, value) VALUES ('analyzer', ?), ('built', '0'), ('cursor', '0'), ('next', '1'), ('avgdl', ''), ('base', '0')`, kbVersion); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
 	x.next.Store(1)
+	x.live.Store(0)
+	x.base.Store(0)
+	x.pending.Store(0)
 	x.avg.Store(&kbDefaultLens)
 	x.stale.Store(true)
 	return nil
@@ -225,7 +246,9 @@ func kbAnalyze(a kb.Article) kbDoc {
 // Upsert adds or replaces one article. The analysis runs before the write
 // lock is taken, so a long article does not hold up other writers. The
 // article gets a new document number and its postings go to kb_delta; the
-// old number's postings stay until the next Rebuild and are ignored.
+// old number's postings are retired in the same transaction (kbRetire), so
+// the next search no longer finds the old text nor counts it in BM25's
+// statistics.
 func (x *KBIndex) Upsert(ctx context.Context, a kb.Article) error {
 	if a.ID == "" {
 		return errors.New("kb index upsert: empty article id")
@@ -240,7 +263,8 @@ func (x *KBIndex) Upsert(ctx context.Context, a kb.Article) error {
 		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
 	}
 	defer tx.Rollback()
-	if err := kbDelete(ctx, tx, a.ID); err != nil {
+	existed, rows, err := x.kbRetire(ctx, tx, a.ID)
+	if err != nil {
 		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
 	}
 	if err := kbInsert(ctx, tx, n, d); err != nil {
@@ -263,7 +287,11 @@ func (x *KBIndex) Upsert(ctx context.Context, a kb.Article) error {
 		return fmt.Errorf("kb index upsert %s: %w", a.ID, err)
 	}
 	x.next.Store(n + 1)
-	return nil
+	if !existed {
+		x.live.Add(1)
+	}
+	x.pending.Add(rows + int64(len(impacts)))
+	return x.maybeCompact(ctx)
 }
 
 // Delete removes an article; an unknown id is not an error.
@@ -275,28 +303,61 @@ func (x *KBIndex) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("kb index delete %s: %w", id, err)
 	}
 	defer tx.Rollback()
-	if err := kbDelete(ctx, tx, id); err != nil {
+	existed, rows, err := x.kbRetire(ctx, tx, id)
+	if err != nil {
 		return fmt.Errorf("kb index delete %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("kb index delete %s: %w", id, err)
 	}
-	return nil
+	if existed {
+		x.live.Add(-1)
+	}
+	x.pending.Add(rows)
+	return x.maybeCompact(ctx)
 }
 
-// kbDelete removes an article's row, which is what makes its postings
-// unreachable: a candidate without a row in kb_articles is dropped. The
-// postings themselves stay until the next Rebuild.
-func kbDelete(ctx context.Context, tx *sql.Tx, id string) error {
+// kbRetire removes an article's row and its postings, in the caller's
+// transaction (holding the write lock): postings in kb_delta are deleted;
+// postings in kb_post's blobs get a tombstone in kb_dead (a blob is not
+// rewritten per edit), found by recomputing the article's terms from the
+// stored head and plain text, which are exactly what was analysed. A search
+// skips tombstoned postings and subtracts them from the document
+// frequencies, so scores are those of an index without the old text. It
+// reports whether the article was there and how many rows kb_delta and
+// kb_dead changed by (negative when postings left kb_delta).
+func (x *KBIndex) kbRetire(ctx context.Context, tx *sql.Tx, id string) (bool, int64, error) {
 	var n int64
-	err := tx.QueryRowContext(ctx, `SELECT n FROM kb_articles WHERE id = ?`, id).Scan(&n)
+	var title, tags, plain, category string
+	err := tx.QueryRowContext(ctx, `SELECT n, title, tags, plain, category FROM kb_articles WHERE id = ?`, id).Scan(&n, &title, &tags, &plain, &category)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil
+		return false, 0, nil
 	} else if err != nil {
-		return err
+		return false, 0, err
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM kb_articles WHERE n = ?`, n)
-	return err
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kb_articles WHERE n = ?`, n); err != nil {
+		return false, 0, err
+	}
+	if n > x.base.Load() {
+		res, err := tx.ExecContext(ctx, `DELETE FROM kb_delta WHERE n = ?`, n)
+		if err != nil {
+			return false, 0, err
+		}
+		k, _ := res.RowsAffected()
+		return true, -k, nil
+	}
+	terms, _ := kbImpacts(kb.AnalyzeText(title+"\n"+tags, plain+"\n"+category), kbDefaultLens)
+	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO kb_dead(term, n) VALUES (?, ?)`)
+	if err != nil {
+		return false, 0, err
+	}
+	defer st.Close()
+	for t := range terms {
+		if _, err := st.ExecContext(ctx, t, n); err != nil {
+			return false, 0, err
+		}
+	}
+	return true, int64(len(terms)), nil
 }
 
 // kbQueues encodes queue IDs as "|a|b|" for the articles table.
@@ -322,7 +383,7 @@ func kbInsert(ctx context.Context, tx *sql.Tx, n int64, d kbDoc) error {
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO kb_articles(n, id, title, plain, category, tags, queues, status, solved, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		n, a.ID, a.Title, d.plain, a.Category, strings.Join(a.Tags, "|"), kbQueues(a.QueueIDs), kbStatus(a.Status), a.SolvedCount, updated)
+		n, a.ID, a.Title, d.plain, a.Category, strings.Join(a.Tags, "\n"), kbQueues(a.QueueIDs), kbStatus(a.Status), a.SolvedCount, updated)
 	return err
 }
 
@@ -393,7 +454,7 @@ func (x *KBIndex) Rebuild(ctx context.Context, articles []kb.Article) error {
 		return fmt.Errorf("kb index rebuild: %w", err)
 	}
 	defer tx.Rollback()
-	for _, stmt := range []string{`DELETE FROM kb_articles`, `DELETE FROM kb_post`, `DELETE FROM kb_delta`} {
+	for _, stmt := range []string{`DELETE FROM kb_articles`, `DELETE FROM kb_post`, `DELETE FROM kb_delta`, `DELETE FROM kb_dead`} {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("kb index rebuild: %w", err)
 		}
@@ -476,7 +537,7 @@ func (x *KBIndex) Rebuild(ctx context.Context, articles []kb.Article) error {
 		}
 	}
 	st.Close()
-	for k, v := range map[string]string{"built": "1", "next": strconv.FormatInt(n+1, 10), "avgdl": avg.String()} {
+	for k, v := range map[string]string{"built": "1", "next": strconv.FormatInt(n+1, 10), "avgdl": avg.String(), "base": strconv.FormatInt(n, 10)} {
 		if _, err := tx.ExecContext(ctx, `UPDATE kb_meta SET value = ? WHERE key = ?`, v, k); err != nil {
 			return fmt.Errorf("kb index rebuild: %w", err)
 		}
@@ -485,6 +546,9 @@ func (x *KBIndex) Rebuild(ctx context.Context, articles []kb.Article) error {
 		return fmt.Errorf("kb index rebuild: %w", err)
 	}
 	x.next.Store(n + 1)
+	x.live.Store(n)
+	x.base.Store(n)
+	x.pending.Store(0)
 	x.avg.Store(&avg)
 	x.stale.Store(false)
 	// Fold the WAL back into the file so that its size is the index size.
@@ -535,10 +599,10 @@ const kbPrefixTerms = 24
 // kbPostings reads the posting lists of terms (base and delta) in one read
 // transaction, so that a concurrent Upsert is seen entirely or not at all.
 // Prefixes are expanded to the indexed terms they begin.
-func (x *KBIndex) kbPostings(ctx context.Context, terms []string, prefixes []string) (map[string]*kbPosting, map[string][]string, error) {
+func (x *KBIndex) kbPostings(ctx context.Context, terms []string, prefixes []string) (map[string]*kbPosting, map[string][]string, []uint32, error) {
 	tx, err := x.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer tx.Rollback()
 	expand := map[string][]string{}
@@ -551,13 +615,13 @@ func (x *KBIndex) kbPostings(ctx context.Context, terms []string, prefixes []str
 		} {
 			rows, err := tx.QueryContext(ctx, q, p, p+"\U0010FFFF", kbPrefixTerms)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			for rows.Next() {
 				var t string
 				if err := rows.Scan(&t); err != nil {
 					rows.Close()
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				if !seen[t] && len(seen) < kbPrefixTerms {
 					seen[t] = true
@@ -567,7 +631,7 @@ func (x *KBIndex) kbPostings(ctx context.Context, terms []string, prefixes []str
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		}
 	}
@@ -580,12 +644,12 @@ func (x *KBIndex) kbPostings(ctx context.Context, terms []string, prefixes []str
 		}
 	}
 	if len(args) == 0 {
-		return out, expand, nil
+		return out, expand, nil, nil
 	}
 	in := `(?` + strings.Repeat(",?", len(args)-1) + `)`
 	rows, err := tx.QueryContext(ctx, `SELECT term, df, post FROM kb_post WHERE term IN `+in, args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for rows.Next() {
 		var t string
@@ -593,7 +657,7 @@ func (x *KBIndex) kbPostings(ctx context.Context, terms []string, prefixes []str
 		var b []byte
 		if err := rows.Scan(&t, &df, &b); err != nil {
 			rows.Close()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if p := out[t]; p != nil {
 			p.setBase(b)
@@ -602,11 +666,34 @@ func (x *KBIndex) kbPostings(ctx context.Context, terms []string, prefixes []str
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	// Tombstones: the postings of replaced and deleted articles still in
+	// the blobs. They are not documents of the term any more.
+	var dead []uint32
+	rows, err = tx.QueryContext(ctx, `SELECT term, n FROM kb_dead WHERE term IN `+in, args...)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for rows.Next() {
+		var t string
+		var n int64
+		if err := rows.Scan(&t, &n); err != nil {
+			rows.Close()
+			return nil, nil, nil, err
+		}
+		if p := out[t]; p != nil {
+			p.df--
+			dead = append(dead, uint32(n))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, err
 	}
 	rows, err = tx.QueryContext(ctx, `SELECT term, n, impact FROM kb_delta WHERE term IN `+in, args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -614,22 +701,23 @@ func (x *KBIndex) kbPostings(ctx context.Context, terms []string, prefixes []str
 		var n int64
 		var imp int
 		if err := rows.Scan(&t, &n, &imp); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if p := out[t]; p != nil {
 			p.delta = append(p.delta, kbDeltaPost{uint32(n), uint8(imp)})
 			p.df++
 		}
 	}
-	return out, expand, rows.Err()
+	return out, expand, dead, rows.Err()
 }
 
 // Search implements kb.Index: every posting of every query term is scored
 // (BM25 with precomputed impacts, kbindex_post.go); the filters and the
 // solved-count and freshness boosts are applied to the best candidates in
-// kb_articles; the snippets are cut in Go. If the filters (or articles
-// replaced since the last Rebuild) leave too few, the candidate window grows
-// ×8 until it covers every match.
+// kb_articles; the snippets are cut in Go. Postings of replaced and deleted
+// articles are skipped (kb_dead) and not counted in BM25's statistics. If
+// the filters leave too few, the candidate window grows ×8 until it covers
+// every match.
 func (x *KBIndex) Search(ctx context.Context, query string, opts kb.SearchOptions) ([]kb.Result, error) {
 	q := kb.ParseQuery(query, x.syn.Load(), opts.Prefix)
 	if q.Empty() {
@@ -640,7 +728,7 @@ func (x *KBIndex) Search(ctx context.Context, query string, opts kb.SearchOption
 	for _, ph := range q.Phrases {
 		words = append(words, ph...)
 	}
-	posts, expand, err := x.kbPostings(ctx, words, q.Prefixes)
+	posts, expand, dead, err := x.kbPostings(ctx, words, q.Prefixes)
 	if err != nil {
 		return nil, fmt.Errorf("kb search: %w", err)
 	}
@@ -675,11 +763,22 @@ func (x *KBIndex) Search(ctx context.Context, query string, opts kb.SearchOption
 			phrases = append(phrases, g)
 		}
 	}
-	total := int(x.next.Load()) - 1
+	// Document numbers run to next; BM25's N counts the live articles only.
+	size := int(x.next.Load())
+	for _, n := range dead {
+		size = max(size, int(n)+1)
+	}
+	for _, p := range posts {
+		for _, d := range p.delta {
+			size = max(size, int(d.n)+1) // upserted after next was read
+		}
+	}
+	total := int(x.live.Load())
 	acc := kbAccPool.Get().(*kbAcc)
 	defer kbAccPool.Put(acc)
 	k := kbCandidates(limit)
-	acc.reset(total+1, len(phrases) > 0)
+	acc.reset(size, len(phrases) > 0)
+	acc.kill(dead)
 	prune := k
 	if kbExhaustive {
 		prune = 0
@@ -693,7 +792,8 @@ func (x *KBIndex) Search(ctx context.Context, query string, opts kb.SearchOption
 		if len(docs) < len(acc.touched) && k > kbCandidates(limit) {
 			// The pruned scoring is exact for the first window only;
 			// when the filters need more, score everything.
-			acc.reset(total+1, len(phrases) > 0)
+			acc.reset(size, len(phrases) > 0)
+			acc.kill(dead)
 			docs = kbScore(acc, total, terms, phrases, 0)
 		}
 		top := kbTopK(acc.score, docs, k)

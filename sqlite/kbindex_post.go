@@ -259,8 +259,7 @@ func (p *kbPosting) block(blk kbBlock, f func(n uint32, impact uint8)) {
 }
 
 // each calls f for every posting. Postings of replaced or deleted articles
-// are still there; they are dropped when the candidates are looked up in
-// kb_articles, and Rebuild removes them.
+// are still in the blobs until Compact; the caller skips them (kbAcc.gone).
 func (p *kbPosting) each(f func(n uint32, impact uint8)) {
 	for _, blk := range p.blocks {
 		p.block(blk, f)
@@ -306,6 +305,7 @@ type kbAcc struct {
 	touched []uint32  // documents whose score became non-zero
 	cnt     []uint8   // phrase matching: words of the phrase found
 	psum    []float32 // phrase matching: the phrase's score so far
+	gone    []bool    // tombstoned documents (kb_dead), nil when there are none
 }
 
 var kbAccPool = sync.Pool{New: func() any { return new(kbAcc) }}
@@ -318,6 +318,7 @@ func (a *kbAcc) reset(size int, phrases bool) {
 		clear(a.score)
 	}
 	a.touched = a.touched[:0]
+	a.gone = a.gone[:0]
 	if phrases {
 		if cap(a.cnt) < size {
 			a.cnt, a.psum = make([]uint8, size), make([]float32, size)
@@ -327,8 +328,30 @@ func (a *kbAcc) reset(size int, phrases bool) {
 	}
 }
 
+// kill marks the documents whose postings are tombstoned: they score
+// nothing, so they neither show up nor raise MaxScore's threshold.
+func (a *kbAcc) kill(dead []uint32) {
+	if len(dead) == 0 {
+		a.gone = nil
+		return
+	}
+	if cap(a.gone) < len(a.score) {
+		a.gone = make([]bool, len(a.score))
+	} else {
+		a.gone = a.gone[:len(a.score)]
+		clear(a.gone)
+	}
+	for _, n := range dead {
+		if int(n) < len(a.gone) {
+			a.gone[n] = true
+		}
+	}
+}
+
+func (a *kbAcc) dead(n uint32) bool { return a.gone != nil && a.gone[n] }
+
 func (a *kbAcc) add(n uint32, v float32) {
-	if int(n) >= len(a.score) {
+	if int(n) >= len(a.score) || a.dead(n) {
 		return
 	}
 	if a.score[n] == 0 {
@@ -371,7 +394,7 @@ func kbScore(acc *kbAcc, total int, terms []*kbPosting, phrases [][]*kbPosting, 
 		for _, p := range ph {
 			w := kbIDF(total, p.df)
 			p.each(func(n uint32, impact uint8) {
-				if int(n) < len(acc.cnt) {
+				if int(n) < len(acc.cnt) && !acc.dead(n) {
 					acc.cnt[n]++
 					acc.psum[n] += w * kbImpactOf[impact]
 				}

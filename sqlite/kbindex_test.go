@@ -272,8 +272,8 @@ func TestKBIndex_Upsert(t *testing.T) {
 		if n, _ := x.Count(ctx); n != 1 {
 			t.Errorf("count %d after replacing, want 1", n)
 		}
-		// The new text is found by its reading as well; the old article's
-		// postings, still in the index until the next Rebuild, are not.
+		// The new text is found by its reading as well; the old version's
+		// postings are retired at once (TestKBIndex_UpdateRetiresOldText).
 		if got := search("もでむ", kb.SearchOptions{}); !slices.Equal(got, []string{"a1"}) {
 			t.Errorf("reading of the new text: %v", got)
 		}
