@@ -41,6 +41,37 @@ func (r *router) Ended(_ context.Context, _ tsunagu.TenantID, id tsunagu.Contact
 	r.ended <- id
 }
 
+// connectBrowser connects a stand-in browser (counting want frames) as
+// key's softphone and returns once both sides see ICE connected: the
+// browser can see it a moment before the server does.
+func connectBrowser(t *testing.T, sp *softphone.Server, key tsunagu.AgentID, want int64) *softphonetest.Browser {
+	t.Helper()
+	b := softphonetest.NewBrowser(t, want)
+	up := make(chan struct{})
+	var once sync.Once
+	b.PC.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		if st == webrtc.ICEConnectionStateConnected {
+			once.Do(func() { close(up) })
+		}
+	})
+	answer, err := sp.Answer(t.Context(), key, b.Offer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Accept(t, answer)
+	select {
+	case <-up:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: the browser's ICE did not connect", key)
+	}
+	wctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := sp.WaitConnected(wctx, key); err != nil {
+		t.Fatalf("%s: the server's side did not connect: %v", key, err)
+	}
+	return b
+}
+
 // agentPhone starts a softphone server and a connected "browser" for
 // agent a1 that speaks until the test ends.
 func agentPhone(t *testing.T, want int64) (*softphone.Server, *softphonetest.Browser) {
@@ -56,30 +87,7 @@ func agentPhone(t *testing.T, want int64) (*softphone.Server, *softphonetest.Bro
 			t.Error(err)
 		}
 	})
-	b := softphonetest.NewBrowser(t, want)
-	up := make(chan struct{})
-	var once sync.Once
-	b.PC.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
-		if st == webrtc.ICEConnectionStateConnected {
-			once.Do(func() { close(up) })
-		}
-	})
-	answer, err := sp.Answer(t.Context(), "a1", b.Offer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Accept(t, answer)
-	select {
-	case <-up:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the browser's ICE did not connect")
-	}
-	// The browser can see ICE connected a moment before the server does.
-	wctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := sp.WaitConnected(wctx, "a1"); err != nil {
-		t.Fatalf("the server's side did not connect: %v", err)
-	}
+	b := connectBrowser(t, sp, "a1", want)
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop) // runs before the browser's cleanup, which waits for speak
 	b.Speak(ctx)

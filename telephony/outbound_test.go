@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/pion/webrtc/v4"
 
 	"tsunagu"
 	"tsunagu/dispatch"
@@ -120,29 +117,7 @@ func browserFor(t *testing.T, agent tsunagu.AgentID) (*softphone.Server, *softph
 			t.Error(err)
 		}
 	})
-	b := softphonetest.NewBrowser(t, 1<<30)
-	up := make(chan struct{})
-	var once sync.Once
-	b.PC.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
-		if st == webrtc.ICEConnectionStateConnected {
-			once.Do(func() { close(up) })
-		}
-	})
-	answer, err := sp.Answer(t.Context(), agent, b.Offer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Accept(t, answer)
-	select {
-	case <-up:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the browser's ICE did not connect")
-	}
-	wctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := sp.WaitConnected(wctx, agent); err != nil {
-		t.Fatalf("the server's side did not connect: %v", err)
-	}
+	b := connectBrowser(t, sp, agent, 1<<30)
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	b.Speak(ctx)

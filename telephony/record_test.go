@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"tsunagu"
 	"tsunagu/media"
 	"tsunagu/softphone"
@@ -40,29 +38,7 @@ func recordingCenter(t *testing.T) (*center, *router, string) {
 // and has it speak a tone of hz until the test ends.
 func browserOn(t *testing.T, sp *softphone.Server, key tsunagu.AgentID, hz float64) *softphonetest.Browser {
 	t.Helper()
-	b := softphonetest.NewBrowser(t, 1)
-	up := make(chan struct{})
-	var once sync.Once
-	b.PC.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
-		if st == webrtc.ICEConnectionStateConnected {
-			once.Do(func() { close(up) })
-		}
-	})
-	answer, err := sp.Answer(t.Context(), key, b.Offer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Accept(t, answer)
-	select {
-	case <-up:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the browser's ICE did not connect")
-	}
-	wctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := sp.WaitConnected(wctx, key); err != nil {
-		t.Fatal(err)
-	}
+	b := connectBrowser(t, sp, key, 1)
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	b.SpeakTone(ctx, hz)

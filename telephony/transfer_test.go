@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"tsunagu"
 	"tsunagu/media"
 	"tsunagu/softphone"
@@ -39,30 +37,7 @@ func twoPhones(t *testing.T) (a, b media.Leg, ba, bb *softphonetest.Browser) {
 	var legs [2]media.Leg
 	var browsers [2]*softphonetest.Browser
 	for i, agent := range []tsunagu.AgentID{"a1", "a2"} {
-		br := softphonetest.NewBrowser(t, 1<<40) // counts; Heard is not used
-		up := make(chan struct{})
-		var once sync.Once
-		br.PC.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
-			if st == webrtc.ICEConnectionStateConnected {
-				once.Do(func() { close(up) })
-			}
-		})
-		answer, err := sp.Answer(t.Context(), agent, br.Offer(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		br.Accept(t, answer)
-		select {
-		case <-up:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: the browser's ICE did not connect", agent)
-		}
-		wctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-		if err := sp.WaitConnected(wctx, agent); err != nil {
-			cancel()
-			t.Fatalf("%s: the server's side did not connect: %v", agent, err)
-		}
-		cancel()
+		br := connectBrowser(t, sp, agent, 1<<40) // counts; Heard is not used
 		ctx, stop := context.WithCancel(context.Background())
 		t.Cleanup(stop)
 		br.Speak(ctx)
