@@ -17,17 +17,10 @@ import (
 
 // UpdateQueue replaces a queue's settings (its ID and tenant stay).
 func (db *DB) UpdateQueue(ctx context.Context, q *tsunagu.Queue) error {
-	if err := q.Validate(); err != nil {
+	skills, verification, err := queueColumns(q)
+	if err != nil {
 		return err
 	}
-	if q.Skills == nil {
-		q.Skills = []tsunagu.SkillLevel{}
-	}
-	if q.Verification == nil {
-		q.Verification = []string{}
-	}
-	skills, _ := json.Marshal(q.Skills)
-	verification, _ := json.Marshal(q.Verification)
 	return db.write(ctx, func(tx *tx) error {
 		old, err := db.findQueue(ctx, tx, q.TenantID, q.ID)
 		if err != nil {

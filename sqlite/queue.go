@@ -11,10 +11,12 @@ import (
 	"tsunagu"
 )
 
-// CreateQueue creates a queue; a missing ID is generated.
-func (db *DB) CreateQueue(ctx context.Context, q *tsunagu.Queue) error {
+// queueColumns validates q, fills its empty lists and returns the JSON of
+// its skills and verification checklist, as both the create and the
+// update store them.
+func queueColumns(q *tsunagu.Queue) (skills, verification []byte, err error) {
 	if err := q.Validate(); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if q.Skills == nil {
 		q.Skills = []tsunagu.SkillLevel{}
@@ -22,8 +24,17 @@ func (db *DB) CreateQueue(ctx context.Context, q *tsunagu.Queue) error {
 	if q.Verification == nil {
 		q.Verification = []string{}
 	}
-	skills, _ := json.Marshal(q.Skills)
-	verification, _ := json.Marshal(q.Verification)
+	skills, _ = json.Marshal(q.Skills)
+	verification, _ = json.Marshal(q.Verification)
+	return skills, verification, nil
+}
+
+// CreateQueue creates a queue; a missing ID is generated.
+func (db *DB) CreateQueue(ctx context.Context, q *tsunagu.Queue) error {
+	skills, verification, err := queueColumns(q)
+	if err != nil {
+		return err
+	}
 	return db.write(ctx, func(tx *tx) error {
 		if q.ID == "" {
 			q.ID = tsunagu.QueueID(newID("que_", tx.now))
