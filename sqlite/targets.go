@@ -212,7 +212,9 @@ func (db *DB) CreateKudos(ctx context.Context, p *tsunagu.Praise) error {
 	})
 }
 
-// ListPraise lists praise newest first.
+// ListPraise lists praise newest first; praise of the same millisecond in
+// the order it was written (rowid), since IDs are random within a
+// millisecond.
 func (db *DB) ListPraise(ctx context.Context, tenant tsunagu.TenantID, f tsunagu.PraiseFilter) ([]tsunagu.Praise, error) {
 	limit := f.Limit
 	if limit <= 0 {
@@ -224,7 +226,7 @@ func (db *DB) ListPraise(ctx context.Context, tenant tsunagu.TenantID, f tsunagu
 		since = ms(f.Since)
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT `+praiseColumns+` FROM praise
-		WHERE tenant_id = ? AND (? = '' OR agent_id = ?) AND at >= ? ORDER BY at DESC, id DESC LIMIT ?`,
+		WHERE tenant_id = ? AND (? = '' OR agent_id = ?) AND at >= ? ORDER BY at DESC, rowid DESC LIMIT ?`,
 		tenant, f.AgentID, f.AgentID, since, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list praise: %w", err)
