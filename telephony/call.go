@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -36,9 +35,6 @@ type call struct {
 	// a request never waits for a call that has ended.
 	ctl  chan request
 	gone chan struct{}
-	// bridge is the running bridge after Connect (nil before), read by
-	// Server.Stats.
-	bridge atomic.Pointer[media.Bridge]
 	// live is the connected call's mixer, recording and monitor (record.go).
 	live liveMedia
 }
