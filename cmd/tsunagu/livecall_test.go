@@ -94,29 +94,8 @@ func TestServe_LiveCall(t *testing.T) {
 		sippOut, err = cmd.CombinedOutput()
 		sippDone <- err
 	}()
-	var since int64
-	next := func(typ tsunagu.EventType) tsunagu.Event {
-		t.Helper()
-		var got tsunagu.Event
-		poll(t, string(typ), func() bool {
-			var page struct {
-				Events  []tsunagu.Event `json:"events"`
-				LastSeq int64           `json:"last_seq"`
-			}
-			sv.call("GET", fmt.Sprintf("/api/v1/events?since=%d", since), "", &page)
-			for _, e := range page.Events {
-				since = e.Seq
-				if e.Type == typ {
-					got = e
-					return true
-				}
-			}
-			since = max(since, page.LastSeq)
-			return false
-		})
-		return got
-	}
-	offer := next(tsunagu.EventContactOffered)
+	next := eventsOf(t, sv)
+	offer := next(tsunagu.EventContactOffered, "")
 	path := "/api/v1/contacts/" + string(offer.ContactID)
 	var me struct {
 		User tsunagu.User `json:"user"`
@@ -174,7 +153,7 @@ func TestServe_LiveCall(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("sipp did not finish")
 	}
-	next(tsunagu.EventRecordingStopped)
+	next(tsunagu.EventRecordingStopped, "")
 
 	if code := op.call("GET", path+"/recording", "", nil); code != 403 {
 		t.Errorf("an operator downloading: %d, want 403", code)

@@ -108,28 +108,7 @@ func TestServe_Transfer(t *testing.T) {
 		sippOut, err = cmd.CombinedOutput()
 		sippDone <- err
 	}()
-	var since int64
-	next := func(typ tsunagu.EventType, contact tsunagu.ContactID) tsunagu.Event {
-		t.Helper()
-		var got tsunagu.Event
-		poll(t, string(typ), func() bool {
-			var page struct {
-				Events  []tsunagu.Event `json:"events"`
-				LastSeq int64           `json:"last_seq"`
-			}
-			sv.call("GET", fmt.Sprintf("/api/v1/events?since=%d", since), "", &page)
-			for _, e := range page.Events {
-				since = e.Seq
-				if e.Type == typ && (contact == "" || e.ContactID == contact) {
-					got = e
-					return true
-				}
-			}
-			since = max(since, page.LastSeq)
-			return false
-		})
-		return got
-	}
+	next := eventsOf(t, sv)
 	byAgent := func(id tsunagu.AgentID) *op {
 		for _, o := range ops {
 			if o.agent == id {
@@ -229,6 +208,34 @@ func TestServe_Transfer(t *testing.T) {
 	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("history:\n%s\nwant:\n%s", strings.Join(steps, " "), strings.Join(want, " "))
+	}
+}
+
+// eventsOf follows the tenant's event log through the API from its start:
+// each call returns the next event of typ (about contact, when given),
+// failing the test if none comes in time.
+func eventsOf(t *testing.T, c *httpClient) func(typ tsunagu.EventType, contact tsunagu.ContactID) tsunagu.Event {
+	var since int64
+	return func(typ tsunagu.EventType, contact tsunagu.ContactID) tsunagu.Event {
+		t.Helper()
+		var got tsunagu.Event
+		poll(t, string(typ), func() bool {
+			var page struct {
+				Events  []tsunagu.Event `json:"events"`
+				LastSeq int64           `json:"last_seq"`
+			}
+			c.call("GET", fmt.Sprintf("/api/v1/events?since=%d", since), "", &page)
+			for _, e := range page.Events {
+				since = e.Seq
+				if e.Type == typ && (contact == "" || e.ContactID == contact) {
+					got = e
+					return true
+				}
+			}
+			since = max(since, page.LastSeq)
+			return false
+		})
+		return got
 	}
 }
 
