@@ -124,10 +124,12 @@ func NewEvent(tenant TenantID, typ EventType, at time.Time, p any) Event {
 // agentVisible are the event types an agent sees for the whole tenant; other
 // events reach an agent only when they concern that agent.
 var agentVisible = map[EventType]bool{
-	EventQueueCreated:      true,
-	EventQueueUpdated:      true,
-	EventArticleChanged:    true, // the knowledge base is for everyone
-	EventAgentStateChanged: true, // the floor's states are not personal data
+	EventQueueCreated:   true,
+	EventQueueUpdated:   true,
+	EventArticleChanged: true, // the knowledge base is for everyone
+	// Colleagues' state changes are not sent to agents: a desk's queue tiles
+	// come pushed as figures instead (httpapi.TileType), so one change is
+	// not a delivery to every desk on the floor (docs/benchmarks.md, "Desk").
 }
 
 // Visible reports whether p may see e. Supervisors and admins see every event

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -49,8 +50,9 @@ func TestHub_VisibleAndEncodedOnce(t *testing.T) {
 		offered,
 		hubEvent(2, "a", tsunagu.EventContactOffered, "agt_2"),   // another agent's
 		hubEvent(3, "a", tsunagu.EventCustomerRevealed, "agt_1"), // audit: supervisors only
-		hubEvent(4, "a", tsunagu.EventAgentStateChanged, "agt_2"),
+		hubEvent(4, "a", tsunagu.EventQueueUpdated, ""),          // floor-wide
 		hubEvent(5, "b", tsunagu.EventAgentStateChanged, "agt_9"),
+		hubEvent(6, "a", tsunagu.EventAgentStateChanged, "agt_2"), // a colleague's: supervisors only
 	)
 	var gotA, gotS []*frame
 	for _, want := range []int64{1, 4} {
@@ -60,7 +62,7 @@ func TestHub_VisibleAndEncodedOnce(t *testing.T) {
 		}
 		gotA = append(gotA, f)
 	}
-	for _, want := range []int64{1, 2, 3, 4} {
+	for _, want := range []int64{1, 2, 3, 4, 6} {
 		f, _ := recv(t, chS)
 		if f.seq != want {
 			t.Fatalf("supervisor got seq %d, want %d", f.seq, want)
@@ -171,5 +173,46 @@ func TestHub_StopsWhenIdle(t *testing.T) {
 	bus.Publish(hubEvent(1, "a", tsunagu.EventAgentStateChanged, ""))
 	if f, ok := recv(t, ch); !ok || f.seq != 1 {
 		t.Fatalf("restarted hub delivered %v, %v", f, ok)
+	}
+}
+
+// TestHub_Tiles: after the floor changes, each stream of that tenant gets
+// the queue tiles (seq 0, type queue:stats) within a push interval, and a
+// tenant whose floor did not change gets none.
+func TestHub_Tiles(t *testing.T) {
+	bus := &inmem.Bus{}
+	h := newHub(bus, 64)
+	calls := make(chan tsunagu.TenantID, 16)
+	h.tilesEvery = 10 * time.Millisecond
+	h.tiles = func(_ context.Context, tid tsunagu.TenantID) ([]tsunagu.QueueStats, error) {
+		calls <- tid
+		return []tsunagu.QueueStats{{QueueID: "tech", Name: "Tech " + string(tid), Waiting: 3}}, nil
+	}
+	agent := &tsunagu.Principal{TenantID: "a", AgentID: "agt_1", Role: tsunagu.RoleAgent}
+	other := &tsunagu.Principal{TenantID: "b", Role: tsunagu.RoleSupervisor}
+	chA, cancelA := h.subscribe(agent)
+	defer cancelA()
+	chO, cancelO := h.subscribe(other)
+	defer cancelO()
+	bus.Publish(hubEvent(1, "a", tsunagu.EventContactQueued, ""), hubEvent(2, "a", tsunagu.EventAgentStateChanged, "agt_2"))
+	f, _ := recv(t, chA)
+	var got tileFrame
+	if err := json.Unmarshal(f.data, &got); err != nil || f.seq != 0 {
+		t.Fatalf("agent got seq %d %s (%v), want a tiles frame", f.seq, f.data, err)
+	}
+	if got.Type != TileType || got.TenantID != "a" || len(got.Items) != 1 || got.Items[0].Waiting != 3 || got.Items[0].Name != "Tech a" {
+		t.Fatalf("tiles = %+v", got)
+	}
+	if tid := <-calls; tid != "a" {
+		t.Fatalf("tiles computed for %s, want a", tid)
+	}
+	// Tenant b's stream sees its own event next, then its own tiles — never a's.
+	bus.Publish(hubEvent(3, "b", tsunagu.EventContactQueued, ""))
+	if f, _ := recv(t, chO); f.seq != 3 {
+		t.Fatalf("tenant b got seq %d first (%s), want its event 3", f.seq, f.data)
+	}
+	f, _ = recv(t, chO)
+	if err := json.Unmarshal(f.data, &got); err != nil || got.TenantID != "b" {
+		t.Fatalf("tenant b got %s, want its tiles", f.data)
 	}
 }

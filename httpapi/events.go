@@ -135,6 +135,9 @@ func (s *Server) stream(ctx context.Context, r *http.Request, c *websocket.Conn,
 	}
 	// sendFrame is for live events: the hub has checked and encoded them.
 	sendFrame := func(f *frame) error {
+		if f.seq == 0 {
+			return write(f.data) // queue tiles: not from the log
+		}
 		if f.seq <= last {
 			return nil
 		}

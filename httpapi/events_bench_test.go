@@ -52,8 +52,13 @@ import (
 // streaming), 5% are supervisors with API tokens. Every stream is checked
 // on connect and again at each 30 s ping, as in production.
 //
-// Each event is agent:state_changed — what every desk on the floor sees —
-// appended with sqlite's AppendEvents (the same writer, group commit and
+// Modes (TSUNAGU_WSBENCH_MODE): broadcast — each event is queue:updated,
+// which every desk on the floor sees (the worst case); private — each is a
+// contact:offered to one agent, seen by that desk and the supervisors;
+// floor — each "call" is a contact:offered and the agent's
+// agent:state_changed (seen by that desk and the supervisors), while the
+// server pushes the queue tiles (10 queues) to every desk every 2 s — what a
+// busy floor sends. Events are appended with sqlite's AppendEvents (the same writer, group commit and
 // publish as every store write), carrying its append start time in the
 // payload. Latency = client's receive time − that time; both processes read
 // the same system clock.
@@ -69,13 +74,18 @@ type wsBenchChild struct {
 
 // wsBenchResult is the client process's report (the line after RESULT).
 type wsBenchResult struct {
-	Clients   int     `json:"clients"`
-	Received  int     `json:"received"`
-	Expected  int     `json:"expected"`
-	P50, P95  float64 // milliseconds
-	P99, Max  float64
-	CPUms     float64 `json:"cpu_ms"` // the client process's CPU while events flowed
-	DialError string  `json:"dial_error,omitempty"`
+	Clients  int     `json:"clients"`
+	Received int     `json:"received"`
+	Expected int     `json:"expected"`
+	P50, P95 float64 // milliseconds
+	P99, Max float64
+	CPUms    float64 `json:"cpu_ms"` // the client process's CPU while events flowed
+	// Tiles pushed (floor mode): deliveries and latency from the push's
+	// time to receipt, milliseconds.
+	Tiles            int
+	TileP50, TileP99 float64
+	TileMax          float64
+	DialError        string `json:"dial_error,omitempty"`
 }
 
 func envInt(name string, def int) int {
@@ -89,9 +99,16 @@ func BenchmarkEventStream(b *testing.B) {
 	clients := envInt("TSUNAGU_WSBENCH_CLIENTS", 5000)
 	events := envInt("TSUNAGU_WSBENCH_EVENTS", 300)
 	rate := envInt("TSUNAGU_WSBENCH_RATE", 2)
-	private := os.Getenv("TSUNAGU_WSBENCH_MODE") == "private"
+	mode := os.Getenv("TSUNAGU_WSBENCH_MODE")
+	switch mode {
+	case "":
+		mode = "broadcast"
+	case "broadcast", "private", "floor":
+	default:
+		b.Fatalf("TSUNAGU_WSBENCH_MODE=%q: want broadcast, private or floor", mode)
+	}
 	for range b.N {
-		runWSBench(b, clients, events, rate, private)
+		runWSBench(b, clients, events, rate, mode)
 	}
 }
 
@@ -126,11 +143,13 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// runWSBench appends events at rate per second. Broadcast: each is an
-// agent:state_changed, which every desk receives (the worst case). Private:
-// each is a contact:offered to one agent, which that agent's desk and the
+// runWSBench appends events at rate per second. Broadcast: each is a
+// queue:updated, which every desk receives (the worst case). Private: each
+// is a contact:offered to one agent, which that agent's desk and the
 // supervisors receive (the ring; most of a center's events are like it).
-func runWSBench(b *testing.B, clients, events, rate int, private bool) {
+// Floor: each is an offer and the agent's state change, and the tiles are
+// pushed to every desk.
+func runWSBench(b *testing.B, clients, events, rate int, mode string) {
 	b.StopTimer()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -151,8 +170,17 @@ func runWSBench(b *testing.B, clients, events, rate int, private bool) {
 	}
 	creds, agents := wsBenchUsers(b, ctx, db, clients, hash)
 	expect := events * clients
-	if private {
+	switch mode {
+	case "private":
 		expect = events * (1 + clients - len(agents)) // the agent and every supervisor
+	case "floor":
+		expect = 2 * events * (1 + clients - len(agents))
+		for i := range 10 {
+			q := &tsunagu.Queue{ID: tsunagu.QueueID(fmt.Sprintf("q%02d", i)), TenantID: "a", Name: fmt.Sprintf("窓口 %d", i), NameEn: fmt.Sprintf("Desk %d", i), SLPercent: 80, SLSeconds: 20}
+			if err := db.CreateQueue(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 	credFile := filepath.Join(dir, "creds")
 	if err := os.WriteFile(credFile, []byte(strings.Join(creds, "\n")+"\n"), 0o600); err != nil {
@@ -234,13 +262,18 @@ func runWSBench(b *testing.B, clients, events, rate int, private bool) {
 	for n := range events {
 		<-tick.C
 		t0 := time.Now()
-		payload, _ := json.Marshal(map[string]any{"from": "available", "to": "not_ready", "reason": "break", "bench_t0": t0.UnixNano(), "bench_n": n})
-		e := tsunagu.Event{TenantID: "a", Type: tsunagu.EventAgentStateChanged, Time: t0, AgentID: agents[n%len(agents)], Payload: payload}
-		if private {
-			payload, _ = json.Marshal(map[string]any{"agent_id": e.AgentID, "queue_id": "tech", "bench_t0": t0.UnixNano(), "bench_n": n})
-			e.Type, e.ContactID, e.Payload = tsunagu.EventContactOffered, tsunagu.ContactID(fmt.Sprintf("con_bench%06d", n)), payload
+		agent := agents[n%len(agents)]
+		payload, _ := json.Marshal(map[string]any{"fields": []string{"name"}, "bench_t0": t0.UnixNano(), "bench_n": n})
+		evs := []tsunagu.Event{{TenantID: "a", Type: tsunagu.EventQueueUpdated, Time: t0, Subject: "q00", Payload: payload}}
+		if mode != "broadcast" {
+			payload, _ = json.Marshal(map[string]any{"agent_id": agent, "queue_id": "q00", "bench_t0": t0.UnixNano(), "bench_n": n})
+			evs = []tsunagu.Event{{TenantID: "a", Type: tsunagu.EventContactOffered, Time: t0, AgentID: agent, ContactID: tsunagu.ContactID(fmt.Sprintf("con_bench%06d", n)), Payload: payload}}
 		}
-		if err := db.AppendEvents(ctx, e); err != nil {
+		if mode == "floor" {
+			payload, _ = json.Marshal(map[string]any{"from": "available", "to": "reserved", "bench_t0": t0.UnixNano(), "bench_n": n})
+			evs = append(evs, tsunagu.Event{TenantID: "a", Type: tsunagu.EventAgentStateChanged, Time: t0, AgentID: agent, Payload: payload})
+		}
+		if err := db.AppendEvents(ctx, evs...); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -264,9 +297,15 @@ func runWSBench(b *testing.B, clients, events, rate int, private bool) {
 	b.ReportMetric(per(idle.stack-before.stack), "stack-B/conn")
 	b.ReportMetric(per(idle.rss-before.rss), "rss-B/conn")
 	b.ReportMetric(per(int64(idle.goroutines-before.goroutines)), "goroutines/conn")
-	b.ReportMetric(float64(serverCPU.Microseconds())/float64(res.Received), "server-cpu-us/delivery")
+	b.ReportMetric(float64(serverCPU.Microseconds())/float64(res.Received+res.Tiles), "server-cpu-us/delivery")
 	b.ReportMetric(serverCPU.Seconds()/flowTook.Seconds(), "server-cores")
-	b.ReportMetric(res.CPUms*1000/float64(res.Received), "client-cpu-us/delivery")
+	b.ReportMetric(res.CPUms*1000/float64(res.Received+res.Tiles), "client-cpu-us/delivery")
+	if mode == "floor" {
+		b.ReportMetric(float64(res.Tiles), "tiles-delivered")
+		b.ReportMetric(res.TileP50, "tiles-p50-ms")
+		b.ReportMetric(res.TileP99, "tiles-p99-ms")
+		b.ReportMetric(res.TileMax, "tiles-max-ms")
+	}
 	b.Logf("%d clients connected in %v; %d events in %v (%.1f/s); %d deliveries; server heap %d MB → %d MB, RSS %d MB → %d MB, goroutines %d → %d",
 		clients, connectTook.Round(time.Millisecond), events, publishTook.Round(time.Millisecond), float64(events)/publishTook.Seconds(),
 		res.Received, before.heap>>20, idle.heap>>20, before.rss>>20, idle.rss>>20, before.goroutines, idle.goroutines)
@@ -391,6 +430,7 @@ func TestWSBenchClients(t *testing.T) {
 	// Each client reads until the clients together have every delivery;
 	// latencies in µs.
 	lat := make([][]int32, n)
+	tileLat := make([][]int32, n)
 	var got atomic.Int64
 	readCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -404,11 +444,17 @@ func TestWSBenchClients(t *testing.T) {
 				}
 				at := time.Now().UnixNano()
 				var e struct {
+					Type    string    `json:"type"`
+					Time    time.Time `json:"time"`
 					Payload struct {
 						T0 int64 `json:"bench_t0"`
 					} `json:"payload"`
 				}
-				if json.Unmarshal(msg, &e) == nil && e.Payload.T0 > 0 {
+				if json.Unmarshal(msg, &e) == nil && e.Type == TileType {
+					tileLat[i] = append(tileLat[i], int32((at-e.Time.UnixNano())/1000))
+					continue
+				}
+				if e.Payload.T0 > 0 {
 					lat[i] = append(lat[i], int32((at-e.Payload.T0)/1000))
 					if got.Add(1) == int64(spec.Expect) {
 						stop()
@@ -419,21 +465,25 @@ func TestWSBenchClients(t *testing.T) {
 	}
 	wg.Wait()
 	cpu := cpuTime() - cpu0
-	var all []int32
-	for _, l := range lat {
+	var all, tiles []int32
+	for i, l := range lat {
 		all = append(all, l...)
+		tiles = append(tiles, tileLat[i]...)
 	}
 	slices.Sort(all)
-	pct := func(p float64) float64 {
-		if len(all) == 0 {
+	slices.Sort(tiles)
+	pctOf := func(xs []int32, p float64) float64 {
+		if len(xs) == 0 {
 			return 0
 		}
-		i := int(math.Ceil(p*float64(len(all)))) - 1 // nearest rank
-		return float64(all[max(0, min(len(all)-1, i))]) / 1000
+		i := int(math.Ceil(p*float64(len(xs)))) - 1 // nearest rank
+		return float64(xs[max(0, min(len(xs)-1, i))]) / 1000
 	}
+	pct := func(p float64) float64 { return pctOf(all, p) }
 	for _, c := range conns {
 		c.CloseNow()
 	}
 	report(wsBenchResult{Clients: n, Received: len(all), Expected: spec.Expect,
-		P50: pct(0.50), P95: pct(0.95), P99: pct(0.99), Max: pct(1), CPUms: float64(cpu.Milliseconds())})
+		P50: pct(0.50), P95: pct(0.95), P99: pct(0.99), Max: pct(1), CPUms: float64(cpu.Milliseconds()),
+		Tiles: len(tiles), TileP50: pctOf(tiles, 0.50), TileP99: pctOf(tiles, 0.99), TileMax: pctOf(tiles, 1)})
 }

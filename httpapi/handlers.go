@@ -176,10 +176,19 @@ func (s *Server) createQueue(w http.ResponseWriter, r *http.Request) error {
 // queueStats reports today's figures; "today" starts at midnight in the
 // tenant's time zone (Asia/Tokyo by default), not the server's.
 func (s *Server) queueStats(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	t, err := s.store.FindTenant(r.Context(), p.TenantID)
+	st, err := s.queueTiles(r.Context(), principal(r).TenantID)
 	if err != nil {
 		return err
+	}
+	return reply(w, http.StatusOK, List[tsunagu.QueueStats]{Items: st})
+}
+
+// queueTiles returns today's figures per queue in the tenant's time zone:
+// GET /queues/stats, and the tiles pushed to the desks (eventhub.go).
+func (s *Server) queueTiles(ctx context.Context, tid tsunagu.TenantID) ([]tsunagu.QueueStats, error) {
+	t, err := s.store.FindTenant(ctx, tid)
+	if err != nil {
+		return nil, err
 	}
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil {
@@ -187,11 +196,7 @@ func (s *Server) queueStats(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := s.now().In(loc)
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	st, err := s.store.QueueStats(r.Context(), p.TenantID, midnight, now)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK, List[tsunagu.QueueStats]{Items: st})
+	return s.store.QueueStats(ctx, tid, midnight, now)
 }
 
 // listIn serves a tenant's list of reference data (skills, teams, reasons,

@@ -60,6 +60,9 @@ type Config struct {
 	// (256 frames); a stream that falls further behind catches up from the
 	// store.
 	StreamBuffer int
+	// TilesEvery is how often the desks' queue tiles are pushed while the
+	// floor changes (2 s when zero; eventhub.go).
+	TilesEvery time.Duration
 }
 
 // Login protection: after loginFailureLimit failures an account is locked
@@ -130,6 +133,7 @@ func New(cfg Config) *Server {
 		s.streamBuffer = 4096
 	}
 	s.hub = newHub(s.bus, s.streamBuffer)
+	s.hub.tiles, s.hub.tilesEvery = s.queueTiles, cfg.TilesEvery
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -35,6 +35,6 @@ scenario() {
     END { for (k in v) { n = split(substr(v[k], 2), a, " "); asort(a); printf "  median %-26s %s\n", k, a[int((n + 1) / 2)] } }' | sort
 }
 
-scenario "floor-wide (every desk gets every event)" broadcast 1 60
-scenario "floor-wide, twice as often" broadcast 2 120
+scenario "a busy floor (offers and state changes to one desk and the supervisors; tiles to every desk every 2 s)" floor 20 1200
 scenario "offers (one desk and the supervisors per event)" private 50 1500
+scenario "floor-wide (every desk gets every event: the worst case)" broadcast 1 60

@@ -41,6 +41,9 @@ try {
   await page.locator('[data-testid=phone][data-phone=connected]').waitFor();
   await page.getByRole('button', { name: '受付可' }).click();
   await page.locator('[data-testid=state][data-state=available]').waitFor();
+  // Queue tiles: nothing answered today yet (the demo's history is from earlier days).
+  await page.locator('.tile').first().waitFor();
+  assert.equal(await page.locator('.tile .small', { hasText: '%' }).count(), 0, 'no service level before the first call');
   console.log('READY');
 
   // The call rings on the desk with the caller found by number.
@@ -119,6 +122,8 @@ try {
   await page.keyboard.press('Alt+KeyW'); // 後処理を完了 from the keyboard
   await page.getByTestId('call').waitFor({ state: 'detached' });
   await page.locator('[data-testid=state][data-state=available]').waitFor();
+  // The tiles followed the call without a reload: the server pushes them (queue:stats).
+  await page.locator('.tile .small', { hasText: '%' }).first().waitFor();
 
   // Both callbacks (from the hold and promised in the wrap-up) are on the
   // desk's list, with the caller's number.

@@ -140,6 +140,7 @@ export interface TsunaguEvent {
   contact_id?: string;
   subject?: string;
   payload: Record<string, unknown>;
+  items?: QueueStats[]; // queue:stats frames (seq 0): the desks' queue tiles, pushed
 }
 
 export type Urgency = 'low' | 'normal' | 'high';
@@ -185,7 +186,7 @@ export function followEvents(onEvent: (e: TsunaguEvent) => void, onLive: (live: 
     };
     ws.onmessage = (m) => {
       const e = JSON.parse(m.data) as TsunaguEvent;
-      last = e.seq;
+      if (e.seq) last = e.seq; // queue tiles (seq 0) are not in the log
       onEvent(e);
     };
     ws.onclose = () => {

@@ -36,35 +36,25 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
   const [floorSeq, setFloorSeq] = useState(0);
   const [cbTick, setCbTick] = useState(0);
   const softphone = useRef<Softphone | null>(null);
-  // The queue tiles follow the floor, but a busy floor sends many events a
-  // second to every desk: refresh at most once a second (the first event
-  // at once, later ones folded into one trailing request).
-  const lastRefresh = useRef(0);
-  const pending = useRef<number | undefined>(undefined);
+  // The queue tiles are read once, then pushed by the server (queue:stats
+  // frames, at most every 2 s while the floor changes): a desk does not get
+  // every colleague's state change, nor query the figures on each event.
   const load = () => {
-    lastRefresh.current = Date.now();
     api<{ items: QueueStats[] }>('GET', '/queues/stats').then((r) => setStats(r.items));
-  };
-  const refresh = () => {
-    if (pending.current !== undefined) return;
-    const wait = lastRefresh.current + 1000 - Date.now();
-    if (wait <= 0) return load();
-    pending.current = window.setTimeout(() => {
-      pending.current = undefined;
-      load();
-    }, wait);
   };
   const myAgent = me.agent?.id;
   useEffect(() => {
-    refresh();
     if (myAgent) {
       softphone.current = new Softphone(setPhone);
       softphone.current.start();
     }
     const stop = followEvents(
       (e) => {
+        if (e.type === 'queue:stats') {
+          if (e.items) setStats(e.items);
+          return;
+        }
         setEvents((prev) => [e, ...prev].slice(0, 12));
-        if (e.type.startsWith('contact:') || e.type === 'agent:state_changed') refresh();
         if (e.type.startsWith('escalation:')) setEscTick((n) => n + 1);
         if (me.user.role !== 'agent') setFloorSeq(e.seq);
         if (e.type.startsWith('callback:')) setCbTick((n) => n + 1);
@@ -75,12 +65,14 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
           setMe({ ...me, agent: { ...me.agent!, state: p.to, state_reason: p.reason, state_since: e.time } });
         }
       },
-      setLive,
+      (l) => {
+        setLive(l);
+        if (l) load(); // back after a drop: pushes missed meanwhile are not replayed
+      },
     );
     return () => {
       stop();
       softphone.current?.stop();
-      window.clearTimeout(pending.current);
     };
   }, []);
   const setState = async (state: string, reason?: string) => {

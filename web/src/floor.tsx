@@ -134,7 +134,7 @@ export function useFloor(seq?: number): Floor {
       tick((n) => n + 1);
       load();
     }, 1000);
-    const stop = seq === undefined ? followEvents((e) => ask(e.seq), setLive) : undefined;
+    const stop = seq === undefined ? followEvents((e) => e.seq && ask(e.seq), setLive) : undefined;
     return () => {
       clearInterval(timer);
       stop?.();
