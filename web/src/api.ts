@@ -170,33 +170,86 @@ export interface EscalationView extends Escalation {
   queue_id?: string;
 }
 
-// followEvents keeps a WebSocket on the event stream, reconnecting with
-// ?since= the last sequence seen so that nothing is missed.
-export function followEvents(onEvent: (e: TsunaguEvent) => void, onLive: (live: boolean) => void, since = 0): () => void {
-  let last = since; // > 0: replay what came after it first (an outbound call's fast answer)
-  let ws: WebSocket | null = null;
-  let stopped = false;
-  let retry = 500;
-  const connect = () => {
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    ws = new WebSocket(`${proto}//${location.host}/api/v1/events${last ? `?since=${last}` : ''}`);
-    ws.onopen = () => {
-      retry = 500;
-      onLive(true);
-    };
-    ws.onmessage = (m) => {
-      const e = JSON.parse(m.data) as TsunaguEvent;
-      if (e.seq) last = e.seq; // queue tiles (seq 0) are not in the log
-      onEvent(e);
-    };
-    ws.onclose = () => {
-      onLive(false);
-      if (!stopped) setTimeout(connect, (retry = Math.min(retry * 2, 10000)));
-    };
+// followEvents delivers the event stream to onEvent. Every part of the page
+// (the desk, the call, the transfer panel) shares one WebSocket, so each
+// event crosses the network once per browser, not once per panel; it is
+// opened by the first follower, closed after the last, and reconnects with
+// ?since= the last sequence seen so that nothing is missed. since > 0 first
+// replays the events after it (an outbound call's fast answer: the desk's
+// socket saw them before the call's panel began to follow).
+interface Follower {
+  onEvent: (e: TsunaguEvent) => void;
+  onLive: (live: boolean) => void;
+  held: TsunaguEvent[] | null; // live events kept back while its replay loads
+}
+const followers = new Set<Follower>();
+let stream: WebSocket | null = null;
+let streamLast = 0;
+let streamLive = false;
+let streamRetry = 500;
+let streamTimer: number | undefined;
+
+function openStream() {
+  streamTimer = undefined;
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const ws = new WebSocket(`${proto}//${location.host}/api/v1/events${streamLast ? `?since=${streamLast}` : ''}`);
+  stream = ws;
+  ws.onopen = () => {
+    streamRetry = 500;
+    streamLive = true;
+    followers.forEach((f) => f.onLive(true));
   };
-  connect();
+  ws.onmessage = (m) => {
+    const e = JSON.parse(m.data) as TsunaguEvent;
+    if (e.seq) streamLast = e.seq; // queue tiles (seq 0) are not in the log
+    followers.forEach((f) => (f.held ? f.held.push(e) : f.onEvent(e)));
+  };
+  ws.onclose = () => {
+    if (stream !== ws) return; // closed on purpose after the last follower left
+    stream = null;
+    streamLive = false;
+    followers.forEach((f) => f.onLive(false));
+    if (followers.size > 0) streamTimer = window.setTimeout(openStream, (streamRetry = Math.min(streamRetry * 2, 10000)));
+  };
+}
+
+export function followEvents(onEvent: (e: TsunaguEvent) => void, onLive: (live: boolean) => void, since = 0): () => void {
+  const f: Follower = { onEvent, onLive, held: null };
+  followers.add(f);
+  if (!stream && streamTimer === undefined) {
+    streamLast = 0; // a fresh page of the app starts at the present
+    openStream();
+  } else if (streamLive) {
+    onLive(true);
+  }
+  if (since > 0) {
+    f.held = [];
+    const replay = async () => {
+      let after = since;
+      for (;;) {
+        const page = await api<{ events: TsunaguEvent[]; last_seq: number }>('GET', `/events?since=${after}&limit=500`);
+        for (const e of page.events) if (followers.has(f)) f.onEvent(e);
+        if (page.events.length < 500 || page.last_seq <= after) return page.last_seq;
+        after = page.last_seq;
+      }
+    };
+    replay()
+      .catch(() => since)
+      .then((upTo) => {
+        // Live events the page already had are dropped; the rest follow in order.
+        const held = f.held ?? [];
+        f.held = null;
+        if (followers.has(f)) for (const e of held) if (!e.seq || e.seq > upTo) f.onEvent(e);
+      });
+  }
   return () => {
-    stopped = true;
+    followers.delete(f);
+    if (followers.size > 0) return;
+    window.clearTimeout(streamTimer);
+    streamTimer = undefined;
+    const ws = stream;
+    stream = null;
+    streamLive = false;
     ws?.close();
   };
 }
