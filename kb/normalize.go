@@ -63,6 +63,8 @@ func foldRune(r rune) (rune, bool) {
 			return r + 'a' - 'A', true
 		}
 		return r, true
+	case (r >= 'ぁ' && r <= 'ゖ') || (r >= 0x4E00 && r <= 0x9FFF):
+		return r, true // hiragana and kanji have no case
 	}
 	return unicode.ToLower(r), true
 }

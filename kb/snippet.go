@@ -48,12 +48,23 @@ func MakeExcerpt(text string, marks []string, maxRunes int) Excerpt {
 	// Fold rune by rune, remembering where each folded rune came from.
 	// A base character and the combining marks after it (ﾊﾟ is two runes
 	// that NFKC composes into パ) are folded together.
-	var folded []rune
-	var from, to []int
+	folded := make([]rune, 0, len(src))
+	from, to := make([]int, 0, len(src)), make([]int, 0, len(src))
 	for i := 0; i < len(src); {
 		j := i + 1
 		for j < len(src) && isCombining(src[j]) {
 			j++
+		}
+		if j == i+1 && nfkcStable(src[i]) {
+			// Most of an article (kana, kanji, ASCII) is its own NFKC
+			// form: no string to build and normalise per character.
+			if f, ok := foldRune(src[i]); ok {
+				folded = append(folded, f)
+				from = append(from, i)
+				to = append(to, j)
+			}
+			i = j
+			continue
 		}
 		for _, nr := range norm.NFKC.String(string(src[i:j])) {
 			if f, ok := foldRune(nr); ok {
@@ -137,9 +148,19 @@ func MakeExcerpt(text string, marks []string, maxRunes int) Excerpt {
 	return Excerpt{Text: b.String(), Highlights: hs}
 }
 
+// nfkcStable reports whether r is unchanged by NFKC on its own: ASCII,
+// hiragana, full-width katakana, the long vowel mark and the common CJK
+// ideographs (the compatibility ideographs are elsewhere).
+func nfkcStable(r rune) bool {
+	return r < 0x80 || (r >= 0x3041 && r <= 0x3096) || (r >= 0x30A1 && r <= 0x30FA) || r == 0x30FC || (r >= 0x4E00 && r <= 0x9FFF)
+}
+
 // isCombining reports whether r attaches to the rune before it: combining
 // marks and the half-width voiced sound marks ﾞ and ﾟ.
 func isCombining(r rune) bool {
+	if r < 0x300 || (r >= 0x3041 && r <= 0x3096) || (r >= 0x30A1 && r <= 0x30FA) || (r >= 0x4E00 && r <= 0x9FFF) {
+		return false // ASCII and Latin-1, kana, kanji: the bulk of an article
+	}
 	return r == 'ﾞ' || r == 'ﾟ' || unicode.Is(unicode.Mn, r)
 }
 

@@ -3,6 +3,9 @@ package kb
 import (
 	"strings"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestMakeExcerpt(t *testing.T) {
@@ -40,4 +43,33 @@ func TestMakeExcerpt(t *testing.T) {
 			t.Errorf("got %+v", e)
 		}
 	})
+}
+
+// TestNFKCStable: every rune the excerpt's fast path skips normalising is
+// its own NFKC form.
+func TestNFKCStable(t *testing.T) {
+	for r := rune(0); r <= 0xFFFF; r++ {
+		if !nfkcStable(r) {
+			continue
+		}
+		if got := norm.NFKC.String(string(r)); got != string(r) {
+			t.Errorf("U+%04X: NFKC %q", r, got)
+		}
+	}
+}
+
+// TestFastPathsAgree: the shortcuts for kana and kanji in isCombining and
+// foldRune give what the general rules give.
+func TestFastPathsAgree(t *testing.T) {
+	for r := rune(0); r <= 0xFFFF; r++ {
+		if got, want := isCombining(r), r == 'ﾞ' || r == 'ﾟ' || unicode.Is(unicode.Mn, r); got != want {
+			t.Errorf("isCombining(U+%04X) = %v", r, got)
+		}
+		if r >= 'ァ' && r <= 'ヶ' || r == 'ー' || r == '〜' || r == 'ヽ' || r == 'ヾ' || r < 0x80 {
+			continue
+		}
+		if f, _ := foldRune(r); f != unicode.ToLower(r) {
+			t.Errorf("foldRune(U+%04X) = U+%04X, want U+%04X", r, f, unicode.ToLower(r))
+		}
+	}
 }

@@ -368,8 +368,8 @@ type kbWeighted struct {
 }
 
 // kbScore adds the BM25 score of the query's terms and phrases into acc and
-// returns the documents that can be among the k best, sorted (all touched
-// documents when k is 0).
+// returns the documents that can be among the k best (all touched
+// documents, in no order, when every term was scored fully).
 //
 // It is MaxScore (Turtle & Flood 1995) over whole posting lists: terms are
 // scored fully in order of decreasing upper bound — the rare, telling
@@ -441,8 +441,7 @@ func kbScore(acc *kbAcc, total int, terms []*kbPosting, phrases [][]*kbPosting, 
 		rest -= ws[i].ub
 	}
 	if i == len(ws) {
-		slices.Sort(acc.touched)
-		return acc.touched
+		return acc.touched // in no order: kbTopK does not need one
 	}
 	// Only documents that could still reach the k-th best score matter.
 	theta := kbKth(acc, k)
@@ -501,10 +500,12 @@ func kbTopK(s []float32, docs []uint32, k int) []kbCand {
 		if v <= 0 {
 			continue
 		}
+		c := kbCand{n: int64(n), rel: float64(v)}
 		if len(h) < k {
-			heap.Push(&h, kbCand{n: int64(n), rel: float64(v)})
-		} else if float64(v) > h[0].rel {
-			h[0] = kbCand{n: int64(n), rel: float64(v)}
+			heap.Push(&h, c)
+		} else if c.rel > h[0].rel || (c.rel == h[0].rel && c.n < h[0].n) {
+			// Ties go to the lower number whatever the order of docs.
+			h[0] = c
 			heap.Fix(&h, 0)
 		}
 	}
