@@ -34,6 +34,12 @@ type Callback struct {
 	CreatedAt  time.Time      `json:"created_at"`
 	DoneAt     *time.Time     `json:"done_at,omitempty"`
 	DoneBy     UserID         `json:"done_by,omitempty"`
+	// QueueID is the queue whose operators the callback is for (a
+	// voicemail's); empty for one promised by an agent.
+	QueueID QueueID `json:"queue_id,omitempty"`
+	// VoicemailSeconds, when positive, says the caller left a message of
+	// that length: the contact's recording (voicemail.go).
+	VoicemailSeconds float64 `json:"voicemail_seconds,omitempty"`
 }
 
 // CallbackFilter selects callbacks. Owner and Anyone combine with OR, so

@@ -150,6 +150,16 @@ func (w *WrapUp) Check(c *Contact, q *Queue, now time.Time) error {
 	return nil
 }
 
+// StrongerSeverity returns the graver of two severities ("" is none): a
+// contact whose parts were flagged by two operators keeps the graver flag.
+func StrongerSeverity(a, b Severity) Severity {
+	rank := func(s Severity) int { return slices.Index([]Severity{SeverityLow, SeverityMedium, SeverityHigh}, s) }
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
 func (cb *PromisedCallback) check(c *Contact, now time.Time) error {
 	switch cb.Owner {
 	case OwnerMe, OwnerAnyone:
@@ -212,6 +222,16 @@ type DeskStore interface {
 	// ENOTFOUND, EFORBIDDEN when it is another agent's, ECONFLICT when the
 	// contact has not ended or is wrapped already.
 	WrapContact(ctx context.Context, tenant TenantID, id ContactID, agent AgentID, w *WrapUp) (*Contact, error)
+	// WrapPart writes the wrap-up of agent's part of a contact they passed
+	// on (a transfer) in one transaction: contact:wrapped {"part_of",
+	// "reason_id","disposition_id","thank_you","notes"} and, as WrapContact
+	// writes them, the feedback, the promised callback and the abusive
+	// flag, every event carrying agent. The contact's own reason,
+	// disposition, notes and state stay the last operator's; an abusive
+	// severity raises the contact's, never lowers it. w must have passed
+	// Check, and the caller has checked that agent handled a part not yet
+	// wrapped up. ENOTFOUND.
+	WrapPart(ctx context.Context, tenant TenantID, id ContactID, agent AgentID, w *WrapUp) (*Contact, error)
 	// NoteTemplates returns the tenant's wrap-up note templates in order.
 	NoteTemplates(ctx context.Context, tenant TenantID) ([]string, error)
 	// SetNoteTemplates replaces them and appends wrapup:templates_changed.

@@ -48,6 +48,8 @@ const (
 	EventContactAbandoned  EventType = "contact:abandoned"         // {"wait_seconds"}
 	EventContactEnded      EventType = "contact:ended"             // {"by"}
 	EventContactWrapped    EventType = "contact:wrapped"           // {"disposition_id","reason_id","thank_you"}
+	// EventContactVoicemail ends a contact whose caller left a message (voicemail.go): not an abandon.
+	EventContactVoicemail EventType = "contact:voicemail" // {"queue_id","reason","duration_seconds","recording_id","callback_id"}
 	// Transfers (docs/acd.md). contact:transferred goes to the agent who
 	// let the caller go (blind) or who took them (warm); consult_started
 	// and consult_ended go to the consulted agent's desk, except
@@ -75,6 +77,7 @@ const (
 	EventContactFeedback       EventType = "contact:feedback"         // {"category","text"}: お客様の声 for the product team
 	EventContactFlagged        EventType = "contact:flagged"          // {"severity"}: an abusive call
 	EventContactCustomerLinked EventType = "contact:customer_linked"  // {"customer_id"}: an unknown caller registered or linked
+	EventContactDTMFSent       EventType = "contact:dtmf_sent"        // {"count"}: keypad digits sent to the other party, never the digits themselves
 	EventCallbackScheduled     EventType = "callback:scheduled"       // {"due_at","owner_id","number_masked"}; Subject is the callback
 	EventCallbackDone          EventType = "callback:done"            // {}
 	EventNoteTemplatesChanged  EventType = "wrapup:templates_changed" // {"count"}
@@ -95,6 +98,11 @@ const (
 	EventAgentProtected    EventType = "agent:protected"    // {"until","reason"}: calls kept away until then (null: cleared)
 	EventCallerFlagged     EventType = "caller:flagged"     // {"severity","number_masked","keep_recording"}: later calls warn
 )
+
+// EventContactCallbackRequested: a waiting caller pressed 1 to be called
+// back keeping their place (docs/telephony.md); the contact stays queued as
+// a callback task, and is not abandoned.
+const EventContactCallbackRequested EventType = "contact:callback_requested" // {"queue_id","wait_seconds","number_masked"}
 
 // Event is one entry of the durable event log. Seq is assigned by the store,
 // monotonic across the whole store (not per tenant), in commit order.

@@ -53,6 +53,12 @@ type Queue struct {
 	MaxWaitSeconds      int     `json:"max_wait_seconds,omitempty"`
 	MaxLength           int     `json:"max_length,omitempty"`
 	OverflowQueue       QueueID `json:"overflow_queue,omitempty"`
+
+	// CallbackOffer adds "press 1 to be called back and keep your place"
+	// to a waiting caller's announcements once they have waited
+	// CallbackOfferAfterSeconds (0: from the first announcement).
+	CallbackOffer             bool `json:"callback_offer,omitempty"`
+	CallbackOfferAfterSeconds int  `json:"callback_offer_after_seconds,omitempty"`
 }
 
 // Strategies are the agent-selection strategies a queue may use (the
@@ -95,6 +101,9 @@ func (q *Queue) Validate() error {
 	}
 	if q.OverflowQueue != "" && q.OverflowQueue == q.ID {
 		return FieldError("overflow_queue", "A queue cannot overflow into itself.")
+	}
+	if q.CallbackOfferAfterSeconds < 0 || q.CallbackOfferAfterSeconds > 3600 {
+		return FieldError("callback_offer_after_seconds", "The callback offer starts after 0–3,600 seconds of waiting.")
 	}
 	return nil
 }

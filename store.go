@@ -114,6 +114,15 @@ type QueueStore interface {
 	ListReasons(ctx context.Context, tenant TenantID) ([]ContactReason, error)
 	CreateDisposition(ctx context.Context, d *Disposition) error
 	ListDispositions(ctx context.Context, tenant TenantID) ([]Disposition, error)
+	// QueueDispositions returns the dispositions a queue offers in the
+	// wrap-up, in the admin's order; empty means every disposition of the
+	// tenant (the default). ENOTFOUND for an unknown queue.
+	QueueDispositions(ctx context.Context, tenant TenantID, queue QueueID) ([]DispositionID, error)
+	// SetQueueDispositions replaces them (empty: all) and appends
+	// queue:updated {"fields":["dispositions"]}. EINVALID on field
+	// disposition_ids for an unknown or repeated disposition; ENOTFOUND for
+	// an unknown queue.
+	SetQueueDispositions(ctx context.Context, tenant TenantID, queue QueueID, ids []DispositionID) error
 }
 
 // CustomerStore keeps customers and finds them by caller ID.

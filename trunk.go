@@ -38,6 +38,8 @@ type DID struct {
 	// Hours, when set, are when the number answers with its menu; outside
 	// them callers hear that the center is closed (in the tenant's zone).
 	Hours *BusinessHours `json:"hours,omitempty"`
+	// Voicemail, when set, is the number's answering machine (voicemail.go).
+	Voicemail *Voicemail `json:"voicemail,omitempty"`
 }
 
 // MenuOption maps a DTMF digit to a queue.
@@ -100,6 +102,11 @@ func (t *Trunk) Normalize() error {
 		if d.Hours != nil {
 			if err := d.Hours.Validate(); err != nil {
 				return FieldError(f+".hours."+ErrorField(err), "%s", ErrorMessage(err))
+			}
+		}
+		if d.Voicemail != nil {
+			if err := d.Voicemail.Validate(); err != nil {
+				return FieldError(f+".voicemail."+ErrorField(err), "%s", ErrorMessage(err))
 			}
 		}
 	}

@@ -28,6 +28,7 @@ type Store interface {
 	tsunagu.ContactStore
 	tsunagu.TargetStore
 	WrapContact(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID, w *tsunagu.WrapUp) (*tsunagu.Contact, error)
+	WrapPart(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID, w *tsunagu.WrapUp) (*tsunagu.Contact, error) // a transferred part (transfer.go)
 	// Transfers (transfer.go): consultation events, and the leaders.
 	AppendEvents(ctx context.Context, events ...tsunagu.Event) error
 	ListUsers(ctx context.Context, tenant tsunagu.TenantID, p tsunagu.Page) ([]tsunagu.User, string, error)
@@ -63,6 +64,8 @@ type Dispatcher struct {
 	xfer transfers // consultations in progress (transfer.go)
 
 	rings rings // offers ringing a desk phone (ring.go)
+
+	qcb queueCallbacks // waiting callers' callbacks and expected waits (queuecallback.go)
 
 	// Outbound places agents' calls (outbound.go); nil: none.
 	Outbound OutboundPhone
@@ -137,6 +140,9 @@ func (d *Dispatcher) closeOrphans(ctx context.Context, tid tsunagu.TenantID) err
 				break
 			}
 			for _, c := range cs {
+				if d.orphanCallback(ctx, tid, &c, now) { // queuecallback.go: a promise kept, not an abandon
+					continue
+				}
 				typ, payload := tsunagu.EventContactAbandoned, map[string]any{"reason": "restart"}
 				if c.QueuedAt != nil {
 					payload["wait_seconds"] = int(now.Sub(*c.QueuedAt).Seconds())
@@ -254,6 +260,9 @@ func (d *Dispatcher) tenant(id tsunagu.TenantID) (*tenant, error) {
 
 func (d *Dispatcher) queueConfig(q *tsunagu.Queue) acd.QueueConfig {
 	cfg := acd.QueueFrom(q)
+	// queuecallback.go: the callback offer.
+	d.qcb.note(q)
+	cfg.Overflow = d.voicemailOverflow(q, cfg.Overflow) // voicemail.go
 	switch {
 	case q.OfferTimeoutSeconds > 0:
 		cfg.OfferTimeout = time.Duration(q.OfferTimeoutSeconds) * time.Second

@@ -21,6 +21,9 @@ func (d *Dispatcher) apply(ctx context.Context, t *tenant, ds []acd.Decision) {
 			// desk that sees contact:offered already reads "ringing".
 			d.syncAgent(ctx, t, dec.Agent)
 			payload := map[string]any{"agent_id": dec.Agent, "queue_id": dec.Queue}
+			if dec.Callback {
+				payload["callback"] = true // queuecallback.go: answering calls the customer back
+			}
 			if dec.Why != nil {
 				payload["why"] = dec.Why.String()
 			}
@@ -29,7 +32,7 @@ func (d *Dispatcher) apply(ctx context.Context, t *tenant, ds []acd.Decision) {
 				c.State, c.AgentID = tsunagu.ContactOffered, dec.Agent
 				return nil
 			})
-			if err == nil {
+			if err == nil && !dec.Callback { // a callback is dialled from the desk, not rung
 				d.ring(ctx, t, offered) // ring.go: a desk phone rings by itself
 			}
 		case acd.DecisionOfferTimedOut:
@@ -49,6 +52,8 @@ func (d *Dispatcher) apply(ctx context.Context, t *tenant, ds []acd.Decision) {
 						c.QueueID = dec.Overflow.Queue
 						return nil
 					})
+			} else if dec.Overflow.Kind == acd.OverflowVoicemail {
+				d.overflowVoicemail(dec) // voicemail.go
 			} else {
 				d.log().Warn("dispatch: overflow target not supported yet; the caller keeps waiting", "contact_id", dec.Contact, "overflow", dec.Overflow.Kind.String())
 			}
@@ -132,6 +137,9 @@ func (d *Dispatcher) Abandoned(ctx context.Context, tid tsunagu.TenantID, id tsu
 // agent goes to after-call work.
 func (d *Dispatcher) Ended(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID) {
 	if d.outboundEnded(ctx, tid, id) { // an agent's outbound call (outbound.go)
+		return
+	}
+	if d.queueCallbackEnded(ctx, tid, id) { // a callback that did not connect (queuecallback.go)
 		return
 	}
 	if err := d.end(ctx, tid, id); err != nil && tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
@@ -242,6 +250,9 @@ func (d *Dispatcher) Answer(ctx context.Context, tid tsunagu.TenantID, id tsunag
 	if c, ok, err := d.answerConsult(ctx, tid, id, agent); ok { // a consultation rang (transfer.go)
 		return c, err
 	}
+	if c, ok, err := d.answerQueueCallback(ctx, tid, id, agent); ok { // a caller to call back (queuecallback.go)
+		return c, err
+	}
 	var out *tsunagu.Contact
 	err := d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
 		return e.Accept(now, id, agent)
@@ -299,6 +310,9 @@ func (d *Dispatcher) Hangup(ctx context.Context, tid tsunagu.TenantID, id tsunag
 		return err
 	}
 	if ok, err := d.cancelDial(ctx, c, agent); ok { // an outbound call still ringing (outbound.go)
+		return err
+	}
+	if ok, err := d.cancelQueueCallback(ctx, c, agent); ok { // a callback still ringing (queuecallback.go)
 		return err
 	}
 	if c.AgentID != agent || c.State != tsunagu.ContactConnected {
@@ -368,24 +382,33 @@ func (d *Dispatcher) hold(ctx context.Context, tid tsunagu.TenantID, id tsunagu.
 	return d.Store.UpdateContact(ctx, tid, id, typ, payload, func(*tsunagu.Contact) error { return nil })
 }
 
-// validateWrapUp checks a wrap-up of c against its queue (verification
-// required?) and the tenant's reasons and dispositions. A reason is required
-// once the tenant has defined any: an unexplained contact is a gap in every
-// report that groups by reason.
-func validateWrapUp(ctx context.Context, w *tsunagu.WrapUp, s Store, c *tsunagu.Contact, now time.Time) error {
-	var queue *tsunagu.Queue
-	if c.QueueID != "" {
+// validateWrapUp checks a wrap-up of c, handled in queue (the contact's
+// queue when this agent had it; "" for none), against that queue
+// (verification required? which dispositions does it offer?) and the
+// tenant's reasons and dispositions. A reason is required once the tenant
+// has defined any: an unexplained contact is a gap in every report that
+// groups by reason. A transferred part (part) skips the identity check: an
+// operator often passes a caller on before verifying them, precisely
+// because they are in the wrong queue; the operator who finishes the call
+// does the check.
+func validateWrapUp(ctx context.Context, w *tsunagu.WrapUp, s Store, c *tsunagu.Contact, queue tsunagu.QueueID, part bool, now time.Time) error {
+	var q *tsunagu.Queue
+	if queue != "" {
 		qs, err := s.ListQueues(ctx, c.TenantID)
 		if err != nil {
 			return err
 		}
 		for i := range qs {
-			if qs[i].ID == c.QueueID {
-				queue = &qs[i]
+			if qs[i].ID == queue {
+				q = &qs[i]
 			}
 		}
 	}
-	if err := w.Check(c, queue, now); err != nil {
+	checkQ := q
+	if part {
+		checkQ = nil // Check uses the queue for its identity check only
+	}
+	if err := w.Check(c, checkQ, now); err != nil {
 		return err
 	}
 	rs, err := s.ListReasons(ctx, c.TenantID)
@@ -407,6 +430,16 @@ func validateWrapUp(ctx context.Context, w *tsunagu.WrapUp, s Store, c *tsunagu.
 	}
 	if !containsID(ds, func(x tsunagu.Disposition) bool { return x.ID == w.DispositionID }) {
 		return tsunagu.FieldError("disposition_id", "Unknown disposition %q.", w.DispositionID)
+	}
+	if q != nil {
+		// The queue's own list (admin: Reasons tab); none chosen offers all.
+		offered, err := s.QueueDispositions(ctx, c.TenantID, q.ID)
+		if err != nil {
+			return err
+		}
+		if !tsunagu.Offers(offered, w.DispositionID) {
+			return tsunagu.FieldError("disposition_id", "The queue %s does not offer the disposition %q: choose one of its list.", q.Name, w.DispositionID)
+		}
 	}
 	return nil
 }
@@ -436,19 +469,33 @@ func (d *Dispatcher) Wrap(ctx context.Context, tid tsunagu.TenantID, id tsunagu.
 	if cur.State != tsunagu.ContactEnded {
 		return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s has not ended (it is %s).", id, cur.State)
 	}
-	if err := validateWrapUp(ctx, &w, d.Store, cur, d.now()); err != nil {
+	if err := validateWrapUp(ctx, &w, d.Store, cur, cur.QueueID, false, d.now()); err != nil {
 		return nil, err
 	}
 	c, err := d.Store.WrapContact(ctx, tid, id, agent, &w)
 	if err != nil {
 		return nil, err
 	}
-	next := d.afterWrap(ctx, tid, c) // protect.go: achievements, the abusive flag's recovery
+	d.handled(c) // queuecallback.go: a handle time for expected waits
+	// protect.go: achievements, the abusive flag's recovery — for this
+	// operator's own flag; the contact's may be an earlier part's (transfer.go).
+	mine := *c
+	mine.Abusive = w.Abusive
+	next := d.afterWrap(ctx, tid, &mine)
 	// outbound.go: back to the state before dialling.
 	if d.wrapOutbound(ctx, tid, c, agent, next) {
 		return c, nil
 	}
-	err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+	if err := d.readyAfterWrap(ctx, tid, agent, next); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// readyAfterWrap makes the agent available after their wrap-up, or
+// not-ready with next ("" none) when afterWrap says so.
+func (d *Dispatcher) readyAfterWrap(ctx context.Context, tid tsunagu.TenantID, agent tsunagu.AgentID, next acd.Reason) error {
+	err := d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
 		st, err := e.Agent(agent)
 		if next != "" && err == nil && st.State != acd.NotReady {
 			return e.NotReady(now, agent, next) // after the call in progress, if already on the next one
@@ -462,7 +509,7 @@ func (d *Dispatcher) Wrap(ctx context.Context, tid tsunagu.TenantID, id tsunagu.
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ready after wrap-up: %w", err)
+		return fmt.Errorf("ready after wrap-up: %w", err)
 	}
-	return c, nil
+	return nil
 }

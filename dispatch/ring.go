@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -21,6 +22,14 @@ type Ringer interface {
 	// Release hangs up a phone that answered but could not be connected
 	// (the offer ended as it answered).
 	Release(id tsunagu.ContactID)
+}
+
+// Refusal is implemented by a Ringer's error when the phone refused the
+// call with a final answer (SIP 486 Busy Here, 480 Temporarily
+// Unavailable, 603 Decline: telephony.PhoneRefused). Routing cannot import
+// telephony, so it recognises the error by this method (errors.As).
+type Refusal interface {
+	Refused() bool
 }
 
 // rings are the offers ringing a phone now, by contact.
@@ -67,8 +76,10 @@ func (r *rings) stop(id tsunagu.ContactID) {
 // engine times the offer out, stopRing cancels the ringing (CANCEL), the
 // agent is made not-ready ("missed") and the caller keeps their place.
 // An answer is the agent accepting the offer (Answer), exactly as from the
-// desk. A phone that refuses (busy, declined) is left to the timeout too,
-// so a refusing phone and a silent one are treated alike.
+// desk. A phone that refuses (busy, declined: a Refusal) ends the offer at
+// once as a missed one (acd.Engine.Missed): the agent goes not-ready
+// ("missed") and the caller is offered again right away, keeping their
+// place, rather than waiting out the timeout for a phone that said no.
 func (d *Dispatcher) ring(ctx context.Context, t *tenant, c *tsunagu.Contact) {
 	r, ok := d.Phone.(Ringer)
 	if !ok || c == nil {
@@ -84,9 +95,15 @@ func (d *Dispatcher) ring(ctx context.Context, t *tenant, c *tsunagu.Contact) {
 		defer d.rings.remove(c.ID, x)
 		answered, err := r.Ring(rctx, c)
 		if err != nil {
-			if rctx.Err() == nil {
-				d.log().Info("dispatch: desk phone did not answer", "contact_id", c.ID, "agent_id", c.AgentID, "err", err)
+			if rctx.Err() != nil {
+				return // the offer ended (answered at the desk, timed out, cancelled)
 			}
+			var refused Refusal
+			if errors.As(err, &refused) && refused.Refused() {
+				d.refused(ctx, t, c, err)
+				return
+			}
+			d.log().Info("dispatch: desk phone did not answer", "contact_id", c.ID, "agent_id", c.AgentID, "err", err)
 			return
 		}
 		if !answered {
@@ -99,6 +116,23 @@ func (d *Dispatcher) ring(ctx context.Context, t *tenant, c *tsunagu.Contact) {
 			r.Release(c.ID)
 		}
 	}()
+}
+
+// refused ends an offer whose phone refused it, as the offer timeout would
+// (DecisionOfferTimedOut: agent not-ready "missed", the caller requeued at
+// the head as "offer_missed" and routed again), but now. An offer that ended
+// meanwhile (the engine no longer has it) is left alone.
+func (d *Dispatcher) refused(ctx context.Context, t *tenant, c *tsunagu.Contact, why error) {
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := d.do(mctx, t.id, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+		return e.Missed(now, c.ID, c.AgentID)
+	}, nil)
+	if err != nil {
+		d.log().Debug("dispatch: refused offer already ended", "contact_id", c.ID, "agent_id", c.AgentID, "err", err)
+		return
+	}
+	d.log().Info("dispatch: desk phone refused the offer", "contact_id", c.ID, "agent_id", c.AgentID, "err", why)
 }
 
 // stopRing is called for every decision that ends an offer.

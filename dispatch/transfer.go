@@ -429,11 +429,18 @@ func (d *Dispatcher) consultGone(ctx context.Context, t *tenant, id tsunagu.Cont
 }
 
 // wrapTransferred records the wrap-up of the part of a transferred contact
-// that agent handled before passing it on (contact:wrapped with "part"),
-// and makes them ready. ok is false when agent did not transfer the
-// contact away, or has already wrapped up their part: an ordinary wrap-up.
-// The contact's own reason, disposition and notes stay the last agent's;
-// this part's are in the event.
+// that agent handled before passing it on, and makes them ready (or sends
+// them to a recovery break, as after any wrap-up flagged abusive). ok is
+// false when agent did not transfer the contact away, or has already
+// wrapped up their part since they last did: an ordinary wrap-up.
+//
+// The part's wrap-up is the whole wrap-up (issue #5): reason and
+// disposition from the list of the queue they had the caller in, notes,
+// thank-you, feedback for the product team, a promised callback and the
+// abusive flag, all against the contact (DeskStore.WrapPart). The
+// contact's own reason, disposition and notes stay the last operator's;
+// this part's are in its contact:wrapped {"part_of"}. The identity check
+// is not required of a part: the operator who finishes the call does it.
 func (d *Dispatcher) wrapTransferred(ctx context.Context, tid tsunagu.TenantID, c *tsunagu.Contact, agent tsunagu.AgentID, w tsunagu.WrapUp) (*tsunagu.Contact, bool, error) {
 	if c.AgentID == agent && c.State == tsunagu.ContactEnded {
 		return nil, false, nil
@@ -442,54 +449,53 @@ func (d *Dispatcher) wrapTransferred(ctx context.Context, tid tsunagu.TenantID, 
 	if err != nil {
 		return nil, true, err
 	}
-	mine := slices.IndexFunc(evs, func(e tsunagu.Event) bool {
-		return e.Type == tsunagu.EventContactTransferred && payloadField(e, "from_agent") == string(agent)
-	})
+	// Their last transfer: a caller passed back to them and on again is a
+	// second part.
+	mine := -1
+	for i, e := range evs {
+		if e.Type == tsunagu.EventContactTransferred && payloadField(e, "from_agent") == string(agent) {
+			mine = i
+		}
+	}
 	if mine < 0 || slices.ContainsFunc(evs[mine:], func(e tsunagu.Event) bool {
 		return e.Type == tsunagu.EventContactWrapped && payloadField(e, "part_of") == string(agent)
 	}) {
 		return nil, false, nil
 	}
-	if w.DispositionID == "" {
-		return nil, true, tsunagu.FieldError("disposition_id", "Choose how the contact ended.")
+	if err := validateWrapUp(ctx, &w, d.Store, c, partQueue(evs[:mine+1]), true, d.now()); err != nil {
+		return nil, true, err
 	}
-	// The part's wrap-up is one event; what it cannot carry yet is refused
-	// rather than dropped, so the operator knows to tell the leader.
-	switch {
-	case w.Feedback != nil:
-		return nil, true, tsunagu.FieldError("feedback", "Feedback cannot be recorded for a transferred part yet; the agent who finishes the call can record it.")
-	case w.Callback != nil:
-		return nil, true, tsunagu.FieldError("callback", "A callback cannot be promised for a transferred part yet; schedule it from My callbacks.")
-	case w.Abusive != "":
-		return nil, true, tsunagu.FieldError("abusive", "An abusive call cannot be flagged for a transferred part yet; tell your leader.")
-	}
-	ds, err := d.Store.ListDispositions(ctx, tid)
+	out, err := d.Store.WrapPart(ctx, tid, c.ID, agent, &w)
 	if err != nil {
 		return nil, true, err
 	}
-	if !containsID(ds, func(x tsunagu.Disposition) bool { return x.ID == w.DispositionID }) {
-		return nil, true, tsunagu.FieldError("disposition_id", "Unknown disposition %q.", w.DispositionID)
-	}
-	if len([]rune(w.Notes)) > 10000 {
-		return nil, true, tsunagu.FieldError("notes", "Notes are at most 10,000 characters.")
-	}
-	out, err := d.Store.UpdateContact(ctx, tid, c.ID, tsunagu.EventContactWrapped,
-		map[string]any{"part_of": agent, "disposition_id": w.DispositionID, "reason_id": w.ReasonID, "thank_you": w.ThankYou, "notes": w.Notes},
-		func(*tsunagu.Contact) error { return nil })
-	if err != nil {
-		return nil, true, err
-	}
-	err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
-		st, err := e.Agent(agent)
-		if err != nil || st.State != acd.ACW {
-			return nil, nil
+	// Achievements and the abusive flag's consequences are this agent's.
+	part := *out
+	part.AgentID, part.Abusive = agent, w.Abusive
+	next := d.afterWrap(ctx, tid, &part)
+	return out, true, d.readyAfterWrap(ctx, tid, agent, next)
+}
+
+// partQueue is the queue a contact was in when its part ended: the last
+// queue named by the events up to and including the transfer (where it was
+// offered or queued; a warm transfer keeps the queue).
+func partQueue(evs []tsunagu.Event) tsunagu.QueueID {
+	for i := len(evs) - 1; i >= 0; i-- {
+		switch evs[i].Type {
+		case tsunagu.EventContactTransferred:
+			if i < len(evs)-1 {
+				// An earlier transfer: where it sent the caller.
+				if q := payloadField(evs[i], "queue_id"); q != "" {
+					return tsunagu.QueueID(q)
+				}
+			}
+		case tsunagu.EventContactOffered, tsunagu.EventContactQueued, tsunagu.EventContactDialing:
+			if q := payloadField(evs[i], "queue_id"); q != "" {
+				return tsunagu.QueueID(q)
+			}
 		}
-		return e.Ready(now, agent)
-	}, func(ctx context.Context, t *tenant) error {
-		d.syncAgent(ctx, t, agent)
-		return nil
-	})
-	return out, true, err
+	}
+	return ""
 }
 
 func payloadField(e tsunagu.Event, key string) string {

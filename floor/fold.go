@@ -81,6 +81,7 @@ type contact struct {
 	since     time.Time       // start of the phase (offer, connect, end)
 	heldAt    time.Time       // zero unless on hold
 	handledIn tsunagu.QueueID // the queue whose visit was answered, for handle time
+	callback  bool            // the caller asked to be called back keeping their place: not an abandon
 }
 
 // queueDay is one queue's counts since midnight.
@@ -244,7 +245,8 @@ func (f *Fold) Apply(e tsunagu.Event) {
 	switch e.Type {
 	case tsunagu.EventAgentStateChanged, tsunagu.EventContactQueued, tsunagu.EventContactOffered, tsunagu.EventContactConnected,
 		tsunagu.EventContactHeld, tsunagu.EventContactResumed, tsunagu.EventContactEnded, tsunagu.EventContactWrapped,
-		tsunagu.EventContactAbandoned, tsunagu.EventContactTransferred, tsunagu.EventContactFlagged, tsunagu.EventPraiseAchieved, tsunagu.EventPraiseKudos:
+		tsunagu.EventContactAbandoned, tsunagu.EventContactTransferred, tsunagu.EventContactFlagged, tsunagu.EventPraiseAchieved, tsunagu.EventPraiseKudos,
+		tsunagu.EventContactVoicemail, tsunagu.EventContactCallbackRequested:
 	default:
 		return // nothing the floor shows
 	}
@@ -325,9 +327,20 @@ func (f *Fold) Apply(e tsunagu.Event) {
 			f.endTalk(c, e.Time)
 			c.phase, c.since = wrapping, e.Time
 		case queued, ringing:
+			if c.callback {
+				// A callback task that did not connect (or a restart):
+				// the caller hung up by choice, with a callback promised.
+				f.release(c.agent, c.id)
+				delete(f.contacts, c.id)
+				return
+			}
 			f.abandon(c)
 		default:
 			delete(f.contacts, c.id)
+		}
+	case tsunagu.EventContactCallbackRequested:
+		if c != nil {
+			c.callback = true // still waiting in the queue, as a callback task
 		}
 	case tsunagu.EventContactWrapped:
 		if p.ThankYou && e.AgentID != "" {
@@ -344,6 +357,16 @@ func (f *Fold) Apply(e tsunagu.Event) {
 	case tsunagu.EventContactAbandoned:
 		if c != nil {
 			f.abandon(c)
+		}
+	case tsunagu.EventContactVoicemail:
+		// A waiting caller sent to voicemail left the queue for another
+		// target (an overflow), not abandoned it.
+		if c != nil {
+			if c.phase == queued || c.phase == ringing {
+				f.queue(c.queue).overflowed++
+			}
+			f.release(c.agent, c.id)
+			delete(f.contacts, c.id)
 		}
 	case tsunagu.EventContactTransferred:
 		f.transferred(e, c, p)

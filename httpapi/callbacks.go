@@ -108,6 +108,9 @@ func (s *Server) listCallbacks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if cbs, err = s.queueCallbacks(r.Context(), p, cbs, tsunagu.QueueID(q.Get("queue"))); err != nil { // voicemail.go
+		return err
+	}
 	for i := range cbs {
 		if cbs[i].Status != tsunagu.CallbackOpen {
 			cbs[i].Number = tsunagu.MaskPhone(cbs[i].Number)

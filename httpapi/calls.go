@@ -136,7 +136,9 @@ type SessionDescription struct {
 
 // softphoneSession connects the agent's browser audio: the browser sends its
 // offer with every ICE candidate gathered (no trickle), the answer comes back
-// the same way. A new offer replaces the agent's previous connection.
+// the same way. A new offer replaces the agent's previous connection; an
+// offer from the current one (same SDP session) is its ICE restart
+// (softphone.Server.Answer; docs/desk.md, "Softphone health").
 func (s *Server) softphoneSession(w http.ResponseWriter, r *http.Request) error {
 	if s.softphone == nil {
 		return tsunagu.Errorf(tsunagu.ENOTIMPLEMENTED, "The browser softphone is not running on this server.")
@@ -296,4 +298,45 @@ func (s *Server) linkCaller(w http.ResponseWriter, r *http.Request) error {
 	}
 	c.Number = tsunagu.MaskPhone(c.Number)
 	return reply(w, http.StatusOK, c)
+}
+
+// DTMFSender is the desk's keypad through routing (dispatch.Dispatcher):
+// digits to the other party of the agent's connected call.
+type DTMFSender interface {
+	SendDTMF(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID, digits string) (*tsunagu.Contact, error)
+}
+
+// DTMFRequest is the keypad's body: the keys pressed, in order.
+type DTMFRequest struct {
+	Digits string `json:"digits"`
+}
+
+// DTMFReply says how many digits were queued; they go out over the next
+// moments (about 180 ms each), so the answer is 202.
+type DTMFReply struct {
+	Count int `json:"count"`
+}
+
+// sendDTMF is the keypad: only the agent on the call, 1–32 of 0–9 * # A–D.
+// The digits are not echoed back, logged or recorded in an event.
+func (s *Server) sendDTMF(w http.ResponseWriter, r *http.Request) error {
+	agent, err := s.callAgent(r)
+	if err != nil {
+		return err
+	}
+	d, ok := s.dispatch.(DTMFSender)
+	if !ok {
+		return tsunagu.Errorf(tsunagu.ENOTIMPLEMENTED, "The keypad is not available on this server.")
+	}
+	var req DTMFRequest
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	if err := tsunagu.CheckDTMF(req.Digits); err != nil {
+		return err
+	}
+	if _, err := d.SendDTMF(r.Context(), principal(r).TenantID, tsunagu.ContactID(r.PathValue("id")), agent, req.Digits); err != nil {
+		return err
+	}
+	return reply(w, http.StatusAccepted, DTMFReply{Count: len(req.Digits)})
 }

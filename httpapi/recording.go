@@ -76,6 +76,9 @@ func (s *Server) downloadRecording(w http.ResponseWriter, r *http.Request) error
 	}
 	p := principal(r)
 	id := tsunagu.ContactID(r.PathValue("id"))
+	if err := s.mayPlayVoicemail(r.Context(), p, id); err != nil { // voicemail.go: agents, their queues' messages only
+		return err
+	}
 	rec, err := rs.FindRecording(r.Context(), p.TenantID, id)
 	if err != nil {
 		return err

@@ -23,6 +23,10 @@ const (
 	PromptInvalid  Prompt = "invalid"  // "Sorry, that is not a valid choice."
 	PromptWait     Prompt = "wait"     // "Connecting you to an operator; please hold."
 	PromptClosed   Prompt = "closed"   // "We are closed now; please call again during business hours."
+	// PromptVoicemailClosed is the closed message of a number that takes
+	// messages: "We are closed at the moment." (the voicemail prompt and
+	// the tone follow, played by the edge).
+	PromptVoicemailClosed Prompt = "vmclosed"
 )
 
 // Config tunes a menu.
@@ -37,6 +41,9 @@ type Config struct {
 	// Closed means the number is outside its business hours: the caller
 	// hears the closed message and the menu ends without a queue.
 	Closed bool
+	// Voicemail, with Closed, lets the caller leave a message after a
+	// short closed message instead of being hung up on.
+	Voicemail bool
 }
 
 // DefaultTimeout is the wait for a digit when Config.Timeout is zero: long
@@ -61,6 +68,11 @@ type Action struct {
 	// closed: they go to no queue.
 	Closed bool
 	Queue  tsunagu.QueueID
+	// Voicemail is set with Done when the caller goes to voicemail (the
+	// number is closed and takes messages, or the option chosen is
+	// tsunagu.QueueVoicemail): Queue is then the queue whose operators
+	// call back, possibly empty.
+	Voicemail bool
 }
 
 type state int
@@ -105,6 +117,9 @@ func (m *Menu) Start() Action {
 		return Action{}
 	}
 	m.st = statePrompting
+	if m.cfg.Closed && m.cfg.Voicemail {
+		return Action{Play: []Prompt{PromptVoicemailClosed}}
+	}
 	if m.cfg.Closed {
 		return Action{Play: []Prompt{PromptClosed}}
 	}
@@ -121,6 +136,9 @@ func (m *Menu) PromptsDone() Action {
 	}
 	if m.cfg.Closed {
 		m.st = stateDone
+		if m.cfg.Voicemail {
+			return Action{Done: true, Closed: true, Voicemail: true, Queue: m.did.VoicemailQueue()}
+		}
 		return Action{Done: true, Closed: true}
 	}
 	if len(m.did.Menu) == 0 {
@@ -173,6 +191,9 @@ func (m *Menu) finish(choice string) Action {
 		// no menu; fall back to the first option rather than strand the
 		// caller.
 		q = m.did.Menu[0].QueueID
+	}
+	if q == tsunagu.QueueVoicemail {
+		return Action{Done: true, Choice: choice, Voicemail: true, Queue: m.did.VoicemailQueue()}
 	}
 	return Action{Done: true, Choice: choice, Queue: q}
 }

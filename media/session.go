@@ -79,6 +79,8 @@ type Session struct {
 
 	sendMu sync.Mutex
 	send   sendState
+
+	dtmfOut dtmfSender // digits to send to the remote (dtmfsend.go)
 }
 
 // NewSession prepares a session on conn with the negotiated params. Nothing
@@ -234,6 +236,9 @@ func (s *Session) tick() {
 	clear(st.pcm[n:])
 	if cur != nil && n < len(st.pcm) {
 		cur.finish()
+	}
+	if s.dtmfTick(st, to) { // dtmfsend.go: an event packet went in this one's place
+		return
 	}
 	pkt := rtp.Packet{Header: st.h, Payload: s.params.Codec.Encode(st.payload, st.pcm)}
 	m, err := pkt.MarshalTo(st.buf)

@@ -2,6 +2,7 @@ package softphone
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 type connection struct {
 	pc    *webrtc.PeerConnection
 	track *webrtc.TrackLocalStaticSample
+	// session is the browser's SDP sess-id: a later offer with the same
+	// one comes from this PeerConnection (an ICE restart).
+	session uint64
 }
 
 // Leg is one agent's audio endpoint, a media.Leg. It outlives the
@@ -31,9 +35,19 @@ type Leg struct {
 	closed chan struct{}
 	once   sync.Once
 
+	// negotiating is held by Answer for the whole offer/answer.
+	negotiating sync.Mutex
+
 	mu        sync.Mutex
 	cur       *connection
 	connected bool
+	// live is set when a connection of the leg connects and cleared when
+	// its loss is reported: one OnLost per loss, whichever connection (the
+	// one that went silent, or a new one that never connected) fails.
+	live bool
+	// retired holds the SDP sessions of the last connections replaced.
+	retired  [8]uint64
+	nretired int
 	// changed is closed and replaced whenever connected changes, so a
 	// waiter can wait for the event instead of polling.
 	changed chan struct{}
@@ -50,10 +64,39 @@ func (l *Leg) swap(c *connection) *connection {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	old := l.cur
+	if old != nil && old.session != 0 {
+		l.retired[l.nretired%len(l.retired)] = old.session
+		l.nretired++
+	}
+	if l.connected {
+		close(l.changed)
+		l.changed = make(chan struct{})
+	}
 	l.cur, l.connected = c, false
 	return old
 }
 
+// replaced reports whether session is that of a connection the leg
+// replaced (one of the last 8).
+func (l *Leg) replaced(session uint64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return session != 0 && slices.Contains(l.retired[:], session)
+}
+
+// current returns the connection in use, nil before the first answer.
+func (l *Leg) current() *connection {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cur
+}
+
+// stateChanged follows the current connection's ICE state. "disconnected"
+// (3 s of silence) and "checking" (an ICE restart) make the leg not
+// connected, so no call waits on it, but are not a loss: the browser is
+// restarting ICE or reconnecting and gets the grace until "failed" (8 s)
+// — or at once "closed", when the browser closed the connection (DTLS
+// close_notify: the tab closed or was reloaded).
 func (l *Leg) stateChanged(c *connection, st webrtc.ICEConnectionState) {
 	l.mu.Lock()
 	if l.cur != c {
@@ -66,12 +109,16 @@ func (l *Leg) stateChanged(c *connection, st webrtc.ICEConnectionState) {
 		close(l.changed)
 		l.changed = make(chan struct{})
 	}
+	lost := false
+	if l.connected {
+		l.live = true
+	} else if l.live && (st == webrtc.ICEConnectionStateFailed || st == webrtc.ICEConnectionStateClosed) {
+		l.live, lost = false, true
+	}
 	l.mu.Unlock()
 	l.s.log.Info("softphone ice", "agent_id", string(l.agent), "state", st.String())
-	// "checking" after "connected" is an ICE restart, not a loss. OnLost is
-	// called outside l.mu: the server's lock is taken to start it.
-	lost := st == webrtc.ICEConnectionStateDisconnected || st == webrtc.ICEConnectionStateFailed || st == webrtc.ICEConnectionStateClosed
-	if was && lost && l.s.cfg.OnLost != nil && l.s.enter() {
+	// OnLost is called outside l.mu: the server's lock is taken to start it.
+	if lost && l.s.cfg.OnLost != nil && l.s.enter() {
 		go func() {
 			defer l.s.wg.Done()
 			l.s.cfg.OnLost(l.agent)

@@ -6,7 +6,10 @@
 //
 // Signalling is plain offer/answer without trickle ICE: Answer waits until
 // ICE gathering is complete, so one HTTP request (or WebSocket message) in
-// each direction sets the call path up.
+// each direction sets the call path up. The same route carries the
+// browser's ICE restart when its path goes quiet (Answer applies it to the
+// same PeerConnection) and, failing that, a new connection under the same
+// Leg; docs/desk.md, "Softphone health", has the timings.
 package softphone
 
 import (
@@ -26,6 +29,15 @@ import (
 	"tsunagu/media"
 )
 
+// The softphone's ICE timeouts, counted from the last packet received
+// from the browser: past iceDisconnectedAfter the leg is not connected
+// (Connected reports false), past iceFailedAfter the phone is lost
+// (Config.OnLost).
+const (
+	iceDisconnectedAfter = 3 * time.Second
+	iceFailedAfter       = 8 * time.Second
+)
+
 // Config configures a Server.
 type Config struct {
 	// ListenAddr is the one UDP address every agent's ICE traffic shares
@@ -38,8 +50,11 @@ type Config struct {
 	GatherTimeout time.Duration
 	Logger        *slog.Logger
 	// OnLost, when set, is told (on a goroutine of its own) that an agent's
-	// connected softphone went away: the tab closed or slept, the network
-	// dropped. Routing then stops offering calls to a phone that cannot ring.
+	// connected softphone went away: the tab closed (at once, by DTLS
+	// close_notify) or slept, the network dropped (8 s without a packet,
+	// and no ICE restart or new connection in that time). A blip shorter
+	// than that is not reported. Routing then stops offering calls to a
+	// phone that cannot ring.
 	OnLost func(agent tsunagu.AgentID)
 }
 
@@ -101,6 +116,15 @@ func New(cfg Config) (*Server, error) {
 	// The mux's address is the only candidate; pion drops loopback ones
 	// unless told, and loopback is what tests and demos use.
 	se.SetIncludeLoopbackCandidate(cfg.ListenAddr.Addr().IsLoopback())
+	// Connection health (docs/desk.md, "Softphone health"): a binding
+	// request every second when nothing else is sent (RFC 7675 consent, so
+	// the browser hears from us even with no call), the path called
+	// disconnected after 3 s without a packet from the browser — no offer
+	// should wait on it — and failed 5 s later, 8 s in all: the grace in
+	// which the browser's ICE restart can bring it back before the agent
+	// is made not-ready. pion's defaults (5 s, then 25 s more, keepalive
+	// 2 s) would leave a slept tab "available" for half a minute.
+	se.SetICETimeouts(iceDisconnectedAfter, iceFailedAfter-iceDisconnectedAfter, time.Second)
 	s.api = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se))
 	return s, nil
 }
@@ -109,17 +133,40 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Addr() netip.AddrPort { return s.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
 
 // Answer takes an agent browser's SDP offer and returns the answer, with
-// every ICE candidate in it (no trickle). A new offer from the same agent
-// replaces the previous connection (a reload, or a reconnect after the
-// network changed); the agent's Leg stays the same, so a call in progress
-// continues on the new connection.
+// every ICE candidate in it (no trickle).
+//
+// An offer from the browser's current PeerConnection (the same SDP session,
+// RFC 3264 §8: the o= line's sess-id) is a renegotiation of that
+// connection: the browser's ICE restart after its path went disconnected
+// (a Wi-Fi blip, a new network). It is applied to the same PeerConnection,
+// so the DTLS association and the tracks stay and a call goes on. Any
+// other offer is a new connection and replaces the previous one (a reload,
+// or the browser's full reconnect when a restart did not work); the
+// agent's Leg stays the same, so a call in progress continues on the new
+// connection.
 //
 // Errors: EINVALID for an offer without a PCMU audio section or one pion
-// cannot parse; EUNAVAILABLE after Close.
+// cannot parse; ECONFLICT for a restart offer the connection cannot take
+// (it was closed: the browser then reconnects in full); EUNAVAILABLE
+// after Close.
 func (s *Server) Answer(ctx context.Context, agent tsunagu.AgentID, offerSDP string) (string, error) {
 	leg, err := s.leg(agent)
 	if err != nil {
 		return "", err
+	}
+	// One negotiation per agent at a time: a restart and a full reconnect
+	// racing each other must not both swap.
+	leg.negotiating.Lock()
+	defer leg.negotiating.Unlock()
+	session := sessionID(offerSDP)
+	if c := leg.current(); c != nil && session != 0 && c.session == session {
+		return s.restart(ctx, leg, c, offerSDP)
+	}
+	if leg.replaced(session) {
+		// A late request from a connection the browser already gave up
+		// (its restart timed out, a new one took over): answering it
+		// would swap the working connection out.
+		return "", tsunagu.Errorf(tsunagu.ECONFLICT, "This softphone connection was replaced by a newer one.")
 	}
 	ok := false
 	defer func() {
@@ -144,7 +191,7 @@ func (s *Server) Answer(ctx context.Context, agent tsunagu.AgentID, offerSDP str
 	if _, err := pc.AddTrack(track); err != nil {
 		return "", fmt.Errorf("softphone: add track: %w", err)
 	}
-	conn := &connection{pc: pc, track: track}
+	conn := &connection{pc: pc, track: track, session: session}
 	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
 		leg.stateChanged(conn, st)
 	})
@@ -189,6 +236,57 @@ func (s *Server) Answer(ctx context.Context, agent tsunagu.AgentID, offerSDP str
 	ok = true
 	s.log.Info("softphone answered", "agent_id", string(agent))
 	return sdp, nil
+}
+
+// restart applies the browser's ICE-restart offer to the connection it
+// came from and returns the answer with the new local candidates. pion
+// restarts its ICE agent (new ufrag and password, gathering again) inside
+// SetRemoteDescription when the offer's credentials change; the DTLS
+// association and the RTP senders and receivers are kept, so the Leg's
+// readers and writers go on once the new path connects. pion takes a
+// restart in any ICE state, failed included.
+func (s *Server) restart(ctx context.Context, leg *Leg, c *connection, offerSDP string) (string, error) {
+	pc := c.pc
+	if pc.ConnectionState() == webrtc.PeerConnectionStateClosed {
+		return "", tsunagu.Errorf(tsunagu.ECONFLICT, "The softphone connection is closed: connect again.")
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}); err != nil {
+		return "", &tsunagu.Error{Code: tsunagu.ECONFLICT, Message: "The softphone connection cannot take this offer: connect again.", Err: err}
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return "", &tsunagu.Error{Code: tsunagu.ECONFLICT, Message: "The softphone connection cannot answer this offer: connect again.", Err: err}
+	}
+	// SetRemoteDescription has already set gathering going again, so the
+	// promise waits for the new candidates, not the first gathering's.
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("softphone: local description: %w", err)
+	}
+	t := time.NewTimer(s.cfg.GatherTimeout)
+	defer t.Stop()
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-t.C:
+		return "", tsunagu.Errorf(tsunagu.EUNAVAILABLE, "ICE gathering timed out")
+	case <-s.done:
+		return "", tsunagu.Errorf(tsunagu.EUNAVAILABLE, "softphone closed")
+	}
+	s.log.Info("softphone ice restart", "agent_id", string(leg.agent))
+	return pc.LocalDescription().SDP, nil
+}
+
+// sessionID returns the sess-id of an SDP's o= line (RFC 4566 §5.2), the
+// same in every offer of one browser PeerConnection and random across
+// them (RFC 3264 §5), or 0 when the SDP has none.
+func sessionID(sdp string) uint64 {
+	parsed, err := (&webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}).Unmarshal()
+	if err != nil {
+		return 0
+	}
+	return parsed.Origin.SessionID
 }
 
 // hasAudio reports whether the negotiation kept an audio transceiver

@@ -35,10 +35,11 @@ func (db *DB) UpdateQueue(ctx context.Context, q *tsunagu.Queue) error {
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE queues SET name = ?, name_en = ?, priority = ?, sl_percent = ?, sl_seconds = ?, acw_seconds = ?,
 			hold_callback_seconds = ?, verification = ?, verification_required = ?, dtmf = ?, skills = ?,
-			strategy = ?, offer_timeout_seconds = ?, max_wait_seconds = ?, max_length = ?, overflow_queue = ? WHERE tenant_id = ? AND id = ?`,
+			strategy = ?, offer_timeout_seconds = ?, max_wait_seconds = ?, max_length = ?, overflow_queue = ?,
+			callback_offer = ?, callback_offer_after_seconds = ? WHERE tenant_id = ? AND id = ?`,
 			q.Name, q.NameEn, q.Priority, q.SLPercent, q.SLSeconds, q.ACWSeconds, q.HoldCallbackSeconds,
 			string(verification), q.VerificationRequired, q.DTMF, string(skills),
-			q.Strategy, q.OfferTimeoutSeconds, q.MaxWaitSeconds, q.MaxLength, q.OverflowQueue, q.TenantID, q.ID); err != nil {
+			q.Strategy, q.OfferTimeoutSeconds, q.MaxWaitSeconds, q.MaxLength, q.OverflowQueue, q.CallbackOffer, q.CallbackOfferAfterSeconds, q.TenantID, q.ID); err != nil {
 			return fmt.Errorf("update queue: %w", err)
 		}
 		e := tsunagu.NewEvent(q.TenantID, tsunagu.EventQueueUpdated, tx.now, map[string]any{"fields": fields})
@@ -53,10 +54,10 @@ func (db *DB) findQueue(ctx context.Context, tx *tx, tenant tsunagu.TenantID, id
 	var verification, skills string
 	err := tx.QueryRowContext(ctx, `SELECT tenant_id, id, name, name_en, priority, sl_percent, sl_seconds, acw_seconds,
 		hold_callback_seconds, verification, verification_required, dtmf, skills,
-		strategy, offer_timeout_seconds, max_wait_seconds, max_length, overflow_queue FROM queues WHERE tenant_id = ? AND id = ?`, tenant, id).
+		strategy, offer_timeout_seconds, max_wait_seconds, max_length, overflow_queue, callback_offer, callback_offer_after_seconds FROM queues WHERE tenant_id = ? AND id = ?`, tenant, id).
 		Scan(&q.TenantID, &q.ID, &q.Name, &q.NameEn, &q.Priority, &q.SLPercent, &q.SLSeconds, &q.ACWSeconds,
 			&q.HoldCallbackSeconds, &verification, &q.VerificationRequired, &q.DTMF, &skills,
-			&q.Strategy, &q.OfferTimeoutSeconds, &q.MaxWaitSeconds, &q.MaxLength, &q.OverflowQueue)
+			&q.Strategy, &q.OfferTimeoutSeconds, &q.MaxWaitSeconds, &q.MaxLength, &q.OverflowQueue, &q.CallbackOffer, &q.CallbackOfferAfterSeconds)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("Queue")
 	} else if err != nil {

@@ -36,9 +36,10 @@ func (tx *tx) insertCallback(cb *tsunagu.Callback) error {
 	cb.ID = tsunagu.CallbackID(newID("cb_", tx.now))
 	cb.Status, cb.CreatedAt, cb.DoneAt, cb.DoneBy = tsunagu.CallbackOpen, fromMS(ms(tx.now)), nil, ""
 	cb.DueAt = fromMS(ms(cb.DueAt))
-	if _, err := tx.ExecContext(tx.ctx, `INSERT INTO callbacks(tenant_id, id, contact_id, customer_id, number, due_at, owner_id, created_by, note, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, cb.TenantID, cb.ID, cb.ContactID, cb.CustomerID, cb.Number, ms(cb.DueAt), cb.OwnerID,
-		cb.CreatedBy, cb.Note, cb.Status, ms(cb.CreatedAt)); err != nil {
+	if _, err := tx.ExecContext(tx.ctx, `INSERT INTO callbacks(tenant_id, id, contact_id, customer_id, number, due_at, owner_id, created_by, note, status, created_at,
+		queue_id, voicemail_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, cb.TenantID, cb.ID, cb.ContactID, cb.CustomerID, cb.Number, ms(cb.DueAt), cb.OwnerID,
+		cb.CreatedBy, cb.Note, cb.Status, ms(cb.CreatedAt), cb.QueueID, int64(cb.VoicemailSeconds*1000)); err != nil {
 		if isForeignKey(err) {
 			return tsunagu.FieldError("tenant_id", "Unknown tenant.")
 		}
@@ -60,16 +61,19 @@ func callbackAgent(cb *tsunagu.Callback) tsunagu.AgentID {
 	return cb.CreatedBy
 }
 
-const callbackColumns = `tenant_id, id, contact_id, customer_id, number, due_at, owner_id, created_by, note, status, created_at, done_at, done_by`
+const callbackColumns = `tenant_id, id, contact_id, customer_id, number, due_at, owner_id, created_by, note, status, created_at, done_at, done_by,
+	queue_id, voicemail_ms`
 
 func scanCallback(s interface{ Scan(...any) error }) (*tsunagu.Callback, error) {
 	var cb tsunagu.Callback
 	var due, created int64
 	var done sql.NullInt64
+	var voicemail int64
 	if err := s.Scan(&cb.TenantID, &cb.ID, &cb.ContactID, &cb.CustomerID, &cb.Number, &due, &cb.OwnerID, &cb.CreatedBy, &cb.Note,
-		&cb.Status, &created, &done, &cb.DoneBy); err != nil {
+		&cb.Status, &created, &done, &cb.DoneBy, &cb.QueueID, &voicemail); err != nil {
 		return nil, err
 	}
+	cb.VoicemailSeconds = float64(voicemail) / 1000
 	cb.DueAt, cb.CreatedAt, cb.DoneAt = fromMS(due), fromMS(created), ptrMS(done)
 	return &cb, nil
 }

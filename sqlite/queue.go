@@ -44,10 +44,10 @@ func (db *DB) CreateQueue(ctx context.Context, q *tsunagu.Queue) error {
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO queues(tenant_id, id, name, name_en, priority, sl_percent, sl_seconds, acw_seconds,
 			hold_callback_seconds, verification, verification_required, dtmf, skills,
-			strategy, offer_timeout_seconds, max_wait_seconds, max_length, overflow_queue) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			strategy, offer_timeout_seconds, max_wait_seconds, max_length, overflow_queue, callback_offer, callback_offer_after_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			q.TenantID, q.ID, q.Name, q.NameEn, q.Priority, q.SLPercent, q.SLSeconds, q.ACWSeconds, q.HoldCallbackSeconds,
 			string(verification), q.VerificationRequired, q.DTMF, string(skills),
-			q.Strategy, q.OfferTimeoutSeconds, q.MaxWaitSeconds, q.MaxLength, q.OverflowQueue)
+			q.Strategy, q.OfferTimeoutSeconds, q.MaxWaitSeconds, q.MaxLength, q.OverflowQueue, q.CallbackOffer, q.CallbackOfferAfterSeconds)
 		if isUnique(err) {
 			return tsunagu.Errorf(tsunagu.ECONFLICT, "Queue %s exists.", q.ID)
 		} else if err != nil {
@@ -63,7 +63,7 @@ func (db *DB) CreateQueue(ctx context.Context, q *tsunagu.Queue) error {
 func (db *DB) ListQueues(ctx context.Context, tenant tsunagu.TenantID) ([]tsunagu.Queue, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT tenant_id, id, name, name_en, priority, sl_percent, sl_seconds, acw_seconds,
 		hold_callback_seconds, verification, verification_required, dtmf, skills,
-		strategy, offer_timeout_seconds, max_wait_seconds, max_length, overflow_queue FROM queues WHERE tenant_id = ? ORDER BY dtmf, id`, tenant)
+		strategy, offer_timeout_seconds, max_wait_seconds, max_length, overflow_queue, callback_offer, callback_offer_after_seconds FROM queues WHERE tenant_id = ? ORDER BY dtmf, id`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("list queues: %w", err)
 	}
@@ -74,7 +74,7 @@ func (db *DB) ListQueues(ctx context.Context, tenant tsunagu.TenantID) ([]tsunag
 		var verification, skills string
 		if err := rows.Scan(&q.TenantID, &q.ID, &q.Name, &q.NameEn, &q.Priority, &q.SLPercent, &q.SLSeconds, &q.ACWSeconds,
 			&q.HoldCallbackSeconds, &verification, &q.VerificationRequired, &q.DTMF, &skills,
-			&q.Strategy, &q.OfferTimeoutSeconds, &q.MaxWaitSeconds, &q.MaxLength, &q.OverflowQueue); err != nil {
+			&q.Strategy, &q.OfferTimeoutSeconds, &q.MaxWaitSeconds, &q.MaxLength, &q.OverflowQueue, &q.CallbackOffer, &q.CallbackOfferAfterSeconds); err != nil {
 			return nil, fmt.Errorf("list queues: %w", err)
 		}
 		if err := json.Unmarshal([]byte(verification), &q.Verification); err != nil {
@@ -230,9 +230,13 @@ func listRef[T any](ctx context.Context, db *DB, query string, tenant tsunagu.Te
 	return out, rows.Err()
 }
 
-// checkOverflow refuses an overflow queue the tenant does not have.
+// checkOverflow refuses an overflow queue the tenant does not have
+// (voicemail is a target, not a queue, and no queue may take its name).
 func checkOverflow(ctx context.Context, tx *tx, q *tsunagu.Queue) error {
-	if q.OverflowQueue == "" {
+	if q.ID == tsunagu.QueueVoicemail {
+		return tsunagu.FieldError("id", "%q is reserved for voicemail.", q.ID)
+	}
+	if q.OverflowQueue == "" || q.OverflowQueue == tsunagu.QueueVoicemail {
 		return nil
 	}
 	var one int

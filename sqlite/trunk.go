@@ -51,15 +51,19 @@ func insertNumbers(ctx context.Context, tx *tx, t *tsunagu.Trunk) ([]string, err
 		if d.Hours != nil {
 			hours, _ = json.Marshal(d.Hours)
 		}
+		var voicemail []byte
+		if d.Voicemail != nil {
+			voicemail, _ = json.Marshal(d.Voicemail)
+		}
 		if d.GreetingPrompt != "" {
 			var one int
 			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM prompts WHERE tenant_id = ? AND id = ?`, t.TenantID, d.GreetingPrompt).Scan(&one); err != nil {
 				return nil, tsunagu.FieldError(fmt.Sprintf("numbers[%d].greeting_prompt", i), "No uploaded prompt %q.", d.GreetingPrompt)
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO trunk_numbers(number, tenant_id, trunk_id, greeting, menu, default_queue, position, hours, greeting_prompt)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.Number, t.TenantID, t.ID, d.Greeting, string(menu), d.DefaultQueue, i, string(hours), d.GreetingPrompt)
+		_, err := tx.ExecContext(ctx, `INSERT INTO trunk_numbers(number, tenant_id, trunk_id, greeting, menu, default_queue, position, hours, greeting_prompt, voicemail)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.Number, t.TenantID, t.ID, d.Greeting, string(menu), d.DefaultQueue, i, string(hours), d.GreetingPrompt, string(voicemail))
 		if isUnique(err) {
 			return nil, &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: fmt.Sprintf("numbers[%d].number", i), Message: fmt.Sprintf("Number %s already belongs to a trunk.", d.Number)}
 		} else if err != nil {
@@ -110,7 +114,7 @@ func (db *DB) trunks(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.Tr
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	nrows, err := db.r.QueryContext(ctx, `SELECT trunk_id, number, greeting, menu, default_queue, hours, greeting_prompt FROM trunk_numbers
+	nrows, err := db.r.QueryContext(ctx, `SELECT trunk_id, number, greeting, menu, default_queue, hours, greeting_prompt, voicemail FROM trunk_numbers
 		WHERE tenant_id = ? AND (? = '' OR trunk_id = ?) ORDER BY trunk_id, position`, tenant, id, id)
 	if err != nil {
 		return nil, fmt.Errorf("list trunk numbers: %w", err)
@@ -119,9 +123,15 @@ func (db *DB) trunks(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.Tr
 	for nrows.Next() {
 		var tid tsunagu.TrunkID
 		var d tsunagu.DID
-		var menu, hours string
-		if err := nrows.Scan(&tid, &d.Number, &d.Greeting, &menu, &d.DefaultQueue, &hours, &d.GreetingPrompt); err != nil {
+		var menu, hours, voicemail string
+		if err := nrows.Scan(&tid, &d.Number, &d.Greeting, &menu, &d.DefaultQueue, &hours, &d.GreetingPrompt, &voicemail); err != nil {
 			return nil, fmt.Errorf("list trunk numbers: %w", err)
+		}
+		if voicemail != "" {
+			d.Voicemail = &tsunagu.Voicemail{}
+			if err := json.Unmarshal([]byte(voicemail), d.Voicemail); err != nil {
+				return nil, fmt.Errorf("trunk %s voicemail: %w", tid, err)
+			}
 		}
 		if hours != "" {
 			d.Hours = &tsunagu.BusinessHours{}

@@ -31,7 +31,7 @@ func (db *DB) WrapContact(ctx context.Context, tenant tsunagu.TenantID, id tsuna
 		}
 		now := fromMS(ms(tx.now))
 		c.State, c.ReasonID, c.DispositionID, c.Notes, c.ThankYou, c.WrappedAt = tsunagu.ContactWrapped, w.ReasonID, w.DispositionID, w.Notes, w.ThankYou, &now
-		c.Abusive = w.Abusive
+		c.Abusive = tsunagu.StrongerSeverity(c.Abusive, w.Abusive) // an earlier operator's part may have flagged it (wrappart.go)
 		if err := tx.putContact(c, false); err != nil {
 			return err
 		}

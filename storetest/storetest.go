@@ -32,6 +32,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Knowledge", func(t *testing.T) { testKnowledge(t, open(t)) })
 	t.Run("Escalation", func(t *testing.T) { testEscalation(t, open(t)) })
 	t.Run("Desk", func(t *testing.T) { testDesk(t, open(t)) })
+	t.Run("QueueDispositions", func(t *testing.T) { testQueueDispositions(t, open(t)) })
+	t.Run("WrapPart", func(t *testing.T) { testWrapPart(t, open(t)) })
 	t.Run("SIPPhone", func(t *testing.T) { testSIPPhone(t, open(t)) })
 	t.Run("Targets", func(t *testing.T) { testTargets(t, open(t)) })
 	t.Run("TenantIsolation", func(t *testing.T) { testIsolation(t, open(t)) })

@@ -37,6 +37,12 @@ type call struct {
 	gone chan struct{}
 	// live is the connected call's mixer, recording and monitor (record.go).
 	live liveMedia
+	// info carries the caller's key presses sent by SIP INFO (info.go),
+	// read beside sess.DTMF() (RFC 4733).
+	info chan rune
+	// vm carries routing's overflow to voicemail to the queued call
+	// (voicemail.go); nil for outbound calls.
+	vm chan voicemailRequest
 }
 
 // admitted is what an INVITE must have before it is answered.
@@ -94,7 +100,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reject(req, tx, tsunagu.Errorf(tsunagu.EUNAVAILABLE, "no RTP port"))
 		return
 	}
-	dialog, err := s.dua.ReadInvite(req, tx)
+	dialog, err := s.dialogUA(req).ReadInvite(req, tx) // our TLS Contact for a TLS call (tls.go)
 	if err != nil {
 		conn.Close()
 		s.reject(req, tx, tsunagu.Errorf(tsunagu.EINVALID, "bad INVITE"))
@@ -102,7 +108,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	defer dialog.Close()
 	c := &call{s: s, dialog: dialog, sess: media.NewSession(conn, a.params), did: *a.did,
-		ctl: make(chan request), gone: make(chan struct{})}
+		ctl: make(chan request), gone: make(chan struct{}), info: make(chan rune, infoQueue),
+		vm: make(chan voicemailRequest)}
 	defer close(c.gone)
 	// Registered before the 200 is sent, so that a BYE racing the ACK
 	// finds its dialog.
@@ -227,6 +234,8 @@ const (
 	outcomeShutdown                // the server is ending the call
 	outcomeClosed                  // outside business hours: told so, no queue
 	outcomeAgent                   // Hangup was called
+	outcomeMessage                 // the menu chose voicemail (voicemail.go)
+	outcomeClosedVM                // closed, and the number takes messages
 )
 
 // run takes an answered call through the menu into the queue and waits
@@ -251,6 +260,13 @@ func (c *call) run(ctx context.Context) {
 		c.end(ctx, "agent")
 		req.reply <- nil
 		return
+	case outcomeClosedVM:
+		c.voicemail(ctx, queue, "closed")
+		return
+	case outcomeMessage:
+		if c.menuVoicemail(ctx, choice, queue) {
+			return
+		} // voicemail is off: the caller goes to the queue
 	}
 	if err := c.enqueue(ctx, choice, queue); err != nil {
 		c.log.Error("enqueue", "error", err)
@@ -266,12 +282,26 @@ func (c *call) run(ctx context.Context) {
 			audio.promptEnded()
 		case <-audio.tick():
 			audio.announce(ctx)
+		case d := <-c.sess.DTMF():
+			// queuewait.go: "1" after the callback offer keeps the
+			// caller's place as a callback task; they are hung up.
+			if audio.pressed(d) && c.keepPlace(ctx, audio) {
+				return
+			}
+		case d := <-c.info: // the same key sent by SIP INFO (info.go)
+			if audio.pressed(d) && c.keepPlace(ctx, audio) {
+				return
+			}
 		case <-c.dialog.Context().Done():
 			c.abandon(ctx)
 			return
 		case <-ctx.Done():
 			c.hangup()
 			c.end(ctx, "system")
+			return
+		case v := <-c.vm: // the queue overflowed to voicemail (voicemail.go)
+			audio.stop()
+			c.voicemail(ctx, v.queue, v.reason)
 			return
 		case r := <-c.ctl:
 			if r.hold != nil || r.xfer != nil {
@@ -293,7 +323,8 @@ func (c *call) run(ctx context.Context) {
 // menu drives the ivr state machine: it plays what the menu asks, feeds it
 // digits (also while a prompt plays: barge-in), prompt ends and timeouts.
 func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsunagu.QueueID, hangup request) {
-	m := ivr.New(c.did, ivr.Config{Timeout: c.s.cfg.MenuTimeout, Closed: !c.open(ctx)})
+	m := ivr.New(c.did, ivr.Config{Timeout: c.s.cfg.MenuTimeout, Closed: !c.open(ctx),
+		Voicemail: c.did.Voicemail != nil && c.did.Voicemail.WhenClosed && c.s.VoicemailReady()})
 	voice := c.callPrompts(ctx)
 	var (
 		playing *media.Playback
@@ -333,6 +364,8 @@ func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsun
 				a = m.PromptsDone()
 			case d := <-c.sess.DTMF():
 				a = m.Digit(d)
+			case d := <-c.info: // SIP INFO, as an RFC 4733 digit (info.go)
+				a = m.Digit(d)
 			case <-expired:
 				expired = nil
 				a = m.Timeout()
@@ -355,6 +388,12 @@ func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsun
 			}
 			break
 		}
+	}
+	if a.Voicemail && a.Closed {
+		return outcomeClosedVM, "", a.Queue, request{}
+	}
+	if a.Voicemail {
+		return outcomeMessage, a.Choice, a.Queue, request{}
 	}
 	if a.Closed {
 		return outcomeClosed, "", "", request{}

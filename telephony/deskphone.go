@@ -29,6 +29,22 @@ type DeskHandler interface {
 	DeskHold(ctx context.Context, tenant tsunagu.TenantID, contact tsunagu.ContactID, agent tsunagu.AgentID, on bool)
 }
 
+// PhoneRefused is Ring's error (wrapped in an EUNAVAILABLE tsunagu.Error)
+// when no phone answered and at least one refused with a final response
+// (486 Busy Here, 480 Temporarily Unavailable, 603 Decline, …) while none
+// is still ringing. Routing ends the offer at once on it (dispatch.Refusal)
+// instead of waiting for the offer timeout.
+type PhoneRefused struct {
+	Status int // the SIP status of the refusal
+}
+
+func (e *PhoneRefused) Error() string {
+	return fmt.Sprintf("the desk phone refused the call (%d)", e.Status)
+}
+
+// Refused reports that the phone said no (dispatch.Refusal).
+func (e *PhoneRefused) Refused() bool { return true }
+
 // errNoPhone refuses Ring for an agent without a live registration.
 var errNoPhone = tsunagu.Errorf(tsunagu.ECONFLICT, "The agent's desk phone is not registered.")
 
@@ -48,6 +64,14 @@ type desk struct {
 	once sync.Once
 	done chan struct{} // closed when the desk call has been torn down
 	held bool          // under s.mu
+	// transferred is set once the phone's REFER moved the caller on
+	// (refer.go): the phone's BYE after that is not the agent hanging up
+	// the caller.
+	transferred atomic.Bool
+	// referring is held while a REFER is carried out, so a phone that
+	// sends BYE right after the 202 is not taken for the agent hanging up
+	// before we know whether the transfer worked.
+	referring sync.Mutex
 }
 
 // Ring rings every registered contact of agent for the queued caller of
@@ -99,11 +123,16 @@ func (s *Server) Ring(ctx context.Context, contact tsunagu.ContactID, agent tsun
 	}
 	var won *sipgo.DialogClientSession
 	var lastErr error
+	refused := 0 // the SIP status of a final refusal by one of the phones
 	for range bs {
 		a := <-answers
 		switch {
 		case a.err != nil:
 			lastErr = a.err
+			var res *sipgo.ErrDialogResponse
+			if errors.As(a.err, &res) && res.Res != nil && res.Res.StatusCode >= 400 && res.Res.StatusCode != 487 {
+				refused = res.Res.StatusCode // 487 only answers our own CANCEL
+			}
 			s.log.Debug("desk phone fork", "agent_id", string(agent), "error", a.err)
 		case won == nil:
 			won = a.d
@@ -120,6 +149,10 @@ func (s *Server) Ring(ctx context.Context, contact tsunagu.ContactID, agent tsun
 		}
 		if caller.dialog.Context().Err() != nil {
 			return tsunagu.Errorf(tsunagu.ENOTFOUND, "The caller hung up.")
+		}
+		if refused != 0 && rctx.Err() == nil {
+			s.log.Info("desk phone refused", "agent_id", string(agent), "contact_id", string(contact), "sip_status", refused)
+			return &tsunagu.Error{Code: tsunagu.EUNAVAILABLE, Message: "The desk phone refused the call.", Err: &PhoneRefused{Status: refused}}
 		}
 		s.log.Info("desk phone not answered", "agent_id", string(agent), "contact_id", string(contact), "error", lastErr)
 		return tsunagu.Errorf(tsunagu.EUNAVAILABLE, "The desk phone did not answer.")
@@ -161,8 +194,11 @@ func (s *Server) invitePhone(ctx context.Context, b Binding, offer []byte, conta
 	// reached at: then send where its REGISTER came from, through the
 	// NAT binding the phone keeps open by re-registering (what Kamailio's
 	// fix_nated_register does). Otherwise the Contact is where it listens.
+	// Over TLS always through the connection the phone registered on
+	// (connection reuse, RFC 5923 §2): a phone seldom accepts TLS
+	// connections, and could not show us a certificate we would trust.
 	if src, err := netip.ParseAddrPort(b.Source); err == nil {
-		if host, err := netip.ParseAddr(b.Contact.Host); err != nil || host.Unmap() != src.Addr().Unmap() {
+		if host, err := netip.ParseAddr(b.Contact.Host); err != nil || host.Unmap() != src.Addr().Unmap() || strings.EqualFold(b.Transport, "tls") {
 			req.SetDestination(b.Source)
 		}
 	}
@@ -172,7 +208,7 @@ func (s *Server) invitePhone(ctx context.Context, b Binding, offer []byte, conta
 	req.AppendHeader(from)
 	// The INVITE transaction must outlive ctx: cancelling ctx is how
 	// WaitAnswer sends CANCEL on it.
-	d, err := s.dua.WriteInvite(context.WithoutCancel(ctx), req)
+	d, err := s.phoneUA(b.Transport).WriteInvite(context.WithoutCancel(ctx), req)
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +221,18 @@ func (s *Server) invitePhone(ctx context.Context, b Binding, offer []byte, conta
 		return nil, err
 	}
 	return d, nil
+}
+
+// phoneUA is the DialogUA that rings a phone registered over transport.
+// Its ACK, BYE and NOTIFY go where the phone answered from
+// (RewriteContact): through the phone's NAT binding, and over TLS through
+// the phone's own connection. Over TLS our Contact names the TLS listener,
+// so the phone's BYE, re-INVITE and REFER come back over TLS (tls.go).
+func (s *Server) phoneUA(transport string) *sipgo.DialogUA {
+	if strings.EqualFold(transport, "tls") && s.duaPhoneTLS != nil {
+		return s.duaPhoneTLS
+	}
+	return s.duaPhone
 }
 
 func (s *Server) byePhone(d *sipgo.DialogClientSession) {
@@ -302,6 +350,12 @@ func (d *desk) run(caller *call) {
 	case <-s.callsCtx.Done():
 	}
 	if byPhone {
+		d.referring.Lock() // a transfer under way decides first (refer.go)
+		d.referring.Unlock()
+	}
+	if byPhone && d.transferred.Load() {
+		d.log.Info("desk phone hung up after its transfer")
+	} else if byPhone {
 		d.log.Info("desk phone hung up")
 		if h := s.cfg.Desk; h != nil {
 			hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -331,6 +385,19 @@ func (s *Server) deskInDialog(req *sip.Request) *desk {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.deskCalls[id.Value()]
+}
+
+// fromPhone reports whether an in-dialog request comes from d's phone: its
+// From tag is the To tag of the phone's answer (RFC 3261 §12.2.2), not only
+// the Call-ID.
+func (d *desk) fromPhone(req *sip.Request) bool {
+	from, res := req.From(), d.dialog.InviteResponse
+	if from == nil || res == nil || res.To() == nil {
+		return false
+	}
+	tag, _ := from.Params.Get("tag")
+	want, _ := res.To().Params.Get("tag")
+	return tag != "" && tag == want
 }
 
 // deskBye serves a BYE from a desk phone; false when it is not one.
@@ -372,7 +439,7 @@ func (s *Server) deskReinvite(req *sip.Request, tx sip.ServerTransaction) bool {
 	}
 	res := sip.NewResponseFromRequest(req, 200, "OK", media.Answer(offer, params, d.conn.LocalAddr(), sessionID()))
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	res.AppendHeader(sip.HeaderClone(&s.dua.ContactHDR))
+	res.AppendHeader(s.contactHeader(req.Transport()))
 	if err := tx.Respond(res); err != nil {
 		return true
 	}

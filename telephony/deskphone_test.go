@@ -71,12 +71,22 @@ const deskPassword = "correct horse battery"
 // SIP credentials (password deskPassword).
 func newDeskCenter(t *testing.T, offerTimeout time.Duration, usernames ...string) *deskCenter {
 	t.Helper()
+	return newDeskCenterWith(t, offerTimeout, nil, usernames...)
+}
+
+// newDeskCenterWith is newDeskCenter with a change to the server's
+// configuration (TLS, say).
+func newDeskCenterWith(t *testing.T, offerTimeout time.Duration, tweak func(*telephony.Config), usernames ...string) *deskCenter {
+	t.Helper()
 	v := &deskVoice{}
 	dc := &deskCenter{agents: map[string]tsunagu.AgentID{}}
 	c := newCenter(t, "127.0.0.1/32", func(cfg *telephony.Config) {
 		db := cfg.Store.(*sqlite.DB)
 		dc.d = &dispatch.Dispatcher{Store: db, Phone: v, OfferTimeout: offerTimeout, Log: cfg.Logger}
 		cfg.Router, cfg.Phones, cfg.Desk = dc.d, db, deskActions{dc.d}
+		if tweak != nil {
+			tweak(cfg)
+		}
 	})
 	dc.center, v.srv = c, c.srv
 	for _, u := range usernames {
@@ -372,5 +382,69 @@ func TestGuard_FloodAndScanners(t *testing.T) {
 		if got := exchange(t, addr, options(10+i, ""), 500*time.Millisecond); got != "" {
 			t.Fatalf("request %d answered during the flood: %q", i+1, firstLine(got))
 		}
+	}
+}
+
+// TestDeskPhone_Refused: the first agent's phone answers the offer's INVITE
+// with 486 Busy Here (or 603 Decline). The offer ends at once — the offer
+// timeout is a minute here, longer than waitEvent's deadline, so only the
+// refusal can move the caller — the agent goes not-ready ("missed") and
+// the caller, keeping their place, is offered to the second agent, whose
+// phone answers.
+func TestDeskPhone_Refused(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ status, scenario string }{{"486", "agent_busy.xml"}, {"603", "agent_decline.xml"}} {
+		t.Run(tc.status, func(t *testing.T) {
+			t.Parallel()
+			c := newDeskCenter(t, time.Minute, "desk-401", "desk-402")
+			a1, a2 := c.agents["desk-401"], c.agents["desk-402"]
+			uas1, uas2 := freePort(t, "udp", false), freePort(t, "udp", false)
+			must(t, first(register(t, c.srv, "agent_register.xml", "desk-401", deskPassword, uas1, "3600")))
+			must(t, first(register(t, c.srv, "agent_register.xml", "desk-402", deskPassword, uas2, "3600")))
+			_, err := c.d.SetAgentState(t.Context(), tenant, a1, tsunagu.StateChange{State: tsunagu.AgentAvailable})
+			must(t, err)
+
+			var wg sync.WaitGroup
+			var e1, e2, callerErr error
+			var trace1 string
+			wg.Go(func() {
+				e1, trace1 = sippPhone(t, c.srv, tc.scenario, "desk-401", uas1, nil)
+			})
+			wg.Go(func() { e2, _ = sippPhone(t, c.srv, "agent_answer.xml", "desk-402", uas2, nil) })
+			wg.Go(func() { callerErr, _ = sipp(t, c.srv, "uac_bridge_agent_bye.xml", dialled) })
+
+			off := c.waitEvent(t, tsunagu.EventContactOffered, "")
+			id := off.ContactID
+			if off.AgentID != a1 && !strings.Contains(string(off.Payload), string(a1)) {
+				t.Fatalf("first offer %+v, want %s", off, a1)
+			}
+			_, err = c.d.SetAgentState(t.Context(), tenant, a2, tsunagu.StateChange{State: tsunagu.AgentAvailable})
+			must(t, err)
+			requeued := c.waitEvent(t, tsunagu.EventContactQueued, id)
+			if p := payload(t, requeued); p["requeued"] != "offer_missed" || p["missed_by"] != string(a1) {
+				t.Fatalf("requeued %v", p)
+			}
+			if d := requeued.Time.Sub(off.Time); d > 20*time.Second {
+				t.Errorf("requeued %s after the offer: the refusal should end it at once", d)
+			}
+			off = c.waitEvent(t, tsunagu.EventContactOffered, id)
+			if !strings.Contains(string(off.Payload), string(a2)) {
+				t.Fatalf("second offer %s, want %s", off.Payload, a2)
+			}
+			c.waitEvent(t, tsunagu.EventContactConnected, id)
+			c.waitEvent(t, tsunagu.EventContactEnded, id)
+			wg.Wait()
+			if e1 != nil || e2 != nil || callerErr != nil {
+				t.Fatalf("phone 1: %v\nphone 2: %v\ncaller: %v", e1, e2, callerErr)
+			}
+			if strings.Contains(trace1, "CANCEL sip:") {
+				t.Errorf("the refusing phone got a CANCEL:\n%s", tail(trace1, 2000))
+			}
+			a, err := c.db.FindAgent(t.Context(), tenant, a1)
+			must(t, err)
+			if a.State != tsunagu.AgentNotReady || a.StateReason != "missed" {
+				t.Errorf("first agent %s/%s, want not_ready/missed", a.State, a.StateReason)
+			}
+		})
 	}
 }

@@ -33,20 +33,23 @@ const (
 
 func positionPrompt(n int) ivr.Prompt { return ivr.Prompt("n" + strconv.Itoa(n)) }
 
-// positionSource is what a caller at pos hears, or nil for no announcement.
-func (p prompts) positionSource(pos int) media.Source {
+// positionPrompts is what a caller at pos hears, or nil for no
+// announcement.
+func positionPrompts(pos int) []ivr.Prompt {
 	switch {
 	case pos < 1:
 		return nil
 	case pos > maxSpokenPosition:
-		return p.source([]ivr.Prompt{promptMany})
+		return []ivr.Prompt{promptMany}
 	}
-	return p.source([]ivr.Prompt{promptPosition, positionPrompt(pos), promptInLine})
+	return []ivr.Prompt{promptPosition, positionPrompt(pos), promptInLine}
 }
 
 // queueAudio plays what a queued caller hears: the wait prompt, then music,
-// interrupted every PositionEvery by their place in line. next returns the
-// channel that fires when it is time to act; step acts on it.
+// interrupted every PositionEvery by their place in line, with the
+// expected wait and the callback offer when the Router is a QueueWaiter
+// (queuewait.go). done and tick return the channels that fire when it is
+// time to act; promptEnded and announce act on them.
 type queueAudio struct {
 	c       *call
 	playing *media.Playback
@@ -54,6 +57,9 @@ type queueAudio struct {
 	// announcing is true while a prompt (the wait prompt or a position)
 	// plays; music follows its end.
 	announcing bool
+	// offerNext plays the callback offer after the announcement; offered
+	// is set once the caller has been offered it (queuewait.go).
+	offerNext, offered bool
 }
 
 func (c *call) startQueueAudio() *queueAudio {
@@ -78,8 +84,13 @@ func (q *queueAudio) tick() <-chan time.Time {
 	return q.timer.C
 }
 
-// promptEnded starts the music and schedules the next announcement.
+// promptEnded plays the callback offer when it follows the announcement
+// just ended; otherwise it starts the music and schedules the next
+// announcement.
 func (q *queueAudio) promptEnded() {
+	if q.offer() {
+		return
+	}
 	q.announcing = false
 	q.playing = q.c.sess.Play(media.Loop(media.HoldMusic()))
 	every := q.c.s.cfg.PositionEvery
@@ -88,19 +99,20 @@ func (q *queueAudio) promptEnded() {
 	}
 }
 
-// announce tells the caller their place; when it cannot be known now the
+// announce tells the caller their place, then the expected wait and the
+// callback offer (queuewait.go); when the place cannot be known now the
 // music goes on until the next tick.
 func (q *queueAudio) announce(ctx context.Context) {
 	q.timer = nil
 	p, _ := q.c.s.cfg.Router.(Positioner)
 	pos, err := p.Position(ctx, q.c.contact.TenantID, q.c.contact.ID)
-	src := q.c.s.prompts.positionSource(pos)
-	if err != nil || src == nil {
+	ids := positionPrompts(pos)
+	if err != nil || ids == nil {
 		q.timer = time.NewTimer(q.c.s.cfg.PositionEvery)
 		return
 	}
 	q.announcing = true
-	q.playing = q.c.sess.Play(src)
+	q.playing = q.c.sess.Play(q.c.s.prompts.source(q.offers(ctx, ids)))
 }
 
 // stop ends the timer; the audio is replaced by whoever takes the call.

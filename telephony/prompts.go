@@ -30,6 +30,9 @@ func loadPrompts(lang string) (prompts, error) {
 	for n := 1; n <= maxSpokenPosition; n++ {
 		ids = append(ids, positionPrompt(n))
 	}
+	ids = append(ids, voicemailPrompts...) // voicemail.go
+	// queuewait.go: the expected wait and the callback offer.
+	ids = append(ids, queueWaitPrompts()...)
 	for _, id := range ids {
 		b, err := promptFS.ReadFile("prompts/" + lang + "/" + string(id) + ".ul")
 		if err != nil {

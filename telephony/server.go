@@ -7,6 +7,7 @@ package telephony
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +51,11 @@ type Config struct {
 	// Addr is the SIP listen address for both UDP and TCP, e.g.
 	// "0.0.0.0:5060". Port 0 picks a free port (the same for both).
 	Addr string
+	// TLSAddr, when set, is the SIP over TLS listen address (e.g.
+	// "0.0.0.0:5061"; port 0 picks one) with TLSConfig's certificate
+	// (LoadTLSConfig). Empty: no TLS (tls.go).
+	TLSAddr   string
+	TLSConfig *tls.Config
 	// MediaIP is the address RTP is bound to and announced in SDP. Zero
 	// means the host of Addr, which then must not be unspecified.
 	MediaIP netip.Addr
@@ -107,9 +113,15 @@ type Server struct {
 	udp     net.PacketConn
 	tcp     net.Listener
 	addr    netip.AddrPort
-	ua      *sipgo.UserAgent
-	srv     *sipgo.Server
-	dua     *sipgo.DialogUA
+	tlsLn   net.Listener    // SIP over TLS, nil without (tls.go)
+	tlsAddr netip.AddrPort  // its bound address
+	duaTLS  *sipgo.DialogUA // the DialogUA with our TLS Contact
+	// duaPhone and duaPhoneTLS ring desk phones: in-dialog requests go
+	// where the phone answered from (deskphone.go, phoneUA).
+	duaPhone, duaPhoneTLS *sipgo.DialogUA
+	ua                    *sipgo.UserAgent
+	srv                   *sipgo.Server
+	dua                   *sipgo.DialogUA
 
 	// callsCtx is every call's context: cancelled when the drain ends, which
 	// makes the live calls send BYE.
@@ -171,6 +183,11 @@ func New(cfg Config) (*Server, error) {
 	if err := s.listen(ap); err != nil {
 		return nil, err
 	}
+	if err := s.listenTLS(); err != nil {
+		s.udp.Close()
+		s.tcp.Close()
+		return nil, err
+	}
 	host := cfg.MediaIP.String()
 	s.ua, err = sipgo.NewUA(sipgo.WithUserAgent("tsunagu"), sipgo.WithUserAgentHostname(host))
 	if err == nil {
@@ -183,10 +200,15 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		s.udp.Close()
 		s.tcp.Close()
+		if s.tlsLn != nil {
+			s.tlsLn.Close()
+		}
 		return nil, fmt.Errorf("telephony: %w", err)
 	}
 	s.dua = &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{
 		Address: sip.Uri{Scheme: "sip", User: "tsunagu", Host: host, Port: int(s.addr.Port())}}}
+	s.duaPhone = &sipgo.DialogUA{Client: client, ContactHDR: s.dua.ContactHDR, RewriteContact: true}
+	s.newTLSDialogUA(host)
 	if cfg.NonceTTL <= 0 {
 		cfg.NonceTTL = DefaultNonceTTL
 	}
@@ -199,8 +221,10 @@ func New(cfg Config) (*Server, error) {
 	s.srv.OnAck(g(s.onAck))
 	s.srv.OnBye(g(s.onBye))
 	s.srv.OnRegister(g(s.onRegister))
+	s.srv.OnInfo(g(s.onInfo))   // DTMF by SIP INFO (info.go)
+	s.srv.OnRefer(g(s.onRefer)) // transfer from a desk phone (refer.go)
 	s.srv.OnNoRoute(g(func(req *sip.Request, tx sip.ServerTransaction) {
-		s.respond(req, tx, 405, "Method Not Allowed", sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"))
+		s.respond(req, tx, 405, "Method Not Allowed", sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO, REFER"))
 	}))
 	s.srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
 		// A CANCEL matching a pending INVITE is handled by its transaction
@@ -254,10 +278,15 @@ func (s *Server) Addr() netip.AddrPort { return s.addr }
 // closed.
 func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	wg.Add(2)
 	go func() { defer wg.Done(); errc <- s.srv.ServeUDP(s.udp) }()
 	go func() { defer wg.Done(); errc <- s.srv.ServeTCP(s.tcp) }()
+	if s.tlsLn != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); errc <- s.srv.ServeTLS(s.tlsLn) }()
+		s.log.Info("sip listening", "addr", s.tlsAddr.String(), "transports", "tls")
+	}
 	s.log.Info("sip listening", "addr", s.addr.String(), "transports", "udp,tcp", "media_ip", s.cfg.MediaIP.String())
 
 	var err error
@@ -286,6 +315,9 @@ func (s *Server) Run(ctx context.Context) error {
 
 	s.udp.Close()
 	s.tcp.Close()
+	if s.tlsLn != nil {
+		s.tlsLn.Close()
+	}
 	s.ua.Close()
 	wg.Wait()
 	s.log.Info("sip stopped")

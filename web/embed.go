@@ -31,7 +31,9 @@ func Handler() http.Handler {
 		h := w.Header()
 		// The pages talk only to their own origin; the snippet HTML from
 		// the server is escaped, and no inline script is ever needed.
-		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
+		// media-src blob: plays a voicemail the page fetched once (one
+		// audited read) from memory (web/src/callbacks.tsx).
+		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self'; frame-ancestors 'none'")
 		p := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
 		if p != "" && p != "index.html" {
 			if st, err := fs.Stat(sub, p); err == nil && !st.IsDir() {

@@ -38,6 +38,9 @@ func TestBrowser_Admin(t *testing.T) {
 	if h := trunks.Items[0].Numbers[0].Hours; h == nil || h.Week["sat"][0] != "10:00-15:00" || !h.ClosedOnHolidays {
 		t.Errorf("hours after the admin's edit = %+v", h)
 	}
+	if v := trunks.Items[0].Numbers[0].Voicemail; v == nil || !v.WhenClosed || v.MaxSeconds != 60 {
+		t.Errorf("voicemail after the admin's edit = %+v", v)
+	}
 	var teams struct{ Items []tsunagu.Team }
 	admin.call("GET", "/api/v1/teams", "", &teams)
 	night := slices.IndexFunc(teams.Items, func(x tsunagu.Team) bool { return x.Name == "夜間チーム" })

@@ -45,6 +45,10 @@ type Config struct {
 	SIPFloodLimit  int      `yaml:"sip_flood_limit"`
 	SIPFloodWindow Duration `yaml:"sip_flood_window"`
 	SIPFloodBlock  Duration `yaml:"sip_flood_block"`
+	// SIP over TLS (siptls.go): listen address, PEM certificate and key.
+	SIPTLSListen string `yaml:"sip_tls_listen"`
+	SIPTLSCert   string `yaml:"sip_tls_cert"`
+	SIPTLSKey    string `yaml:"sip_tls_key"`
 }
 
 // Duration reads "12h" / "30s" in YAML.
@@ -130,6 +134,9 @@ func serveFlags(args []string, stderr io.Writer) (Config, error) {
 	env("TSUNAGU_TLS_CERT", &c.TLSCert)
 	env("TSUNAGU_MEDIA_IP", &c.MediaIP)
 	env("TSUNAGU_TLS_KEY", &c.TLSKey)
+	env("TSUNAGU_SIP_TLS_LISTEN", &c.SIPTLSListen)
+	env("TSUNAGU_SIP_TLS_CERT", &c.SIPTLSCert)
+	env("TSUNAGU_SIP_TLS_KEY", &c.SIPTLSKey)
 	if v := os.Getenv("TSUNAGU_DEMO"); v == "1" || v == "true" {
 		c.Demo = true
 	}
@@ -185,6 +192,9 @@ func (c *Config) validate() error {
 	}
 	if c.SIPFloodLimit < 0 || c.SIPFloodWindow.Duration <= 0 || c.SIPFloodBlock.Duration <= 0 {
 		return fmt.Errorf("%w: sip_flood_limit must be 0 (off) or more, sip_flood_window and sip_flood_block positive", errUsage)
+	}
+	if err := c.validateSIPTLS(); err != nil { // siptls.go
+		return err
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("%w: tls_cert and tls_key go together", errUsage)

@@ -114,8 +114,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return fmt.Errorf("softphone: %w", err)
 	}
 	defer soft.Close(context.WithoutCancel(ctx))
+	sipTLS, err := sipTLSConfig(cfg) // siptls.go: nil without sip_tls_listen
+	if err != nil {
+		return err
+	}
 	tel, err := telephony.New(telephony.Config{
 		Addr: sipListenAddr(cfg.SIP), MediaIP: mediaIP, RTPPortMin: cfg.RTPPortMin, RTPPortMax: cfg.RTPPortMax,
+		TLSAddr: sipTLSAddr(cfg), TLSConfig: sipTLS,
 		Store: db, Router: disp, Language: "ja", DrainTimeout: cfg.ShutdownTimeout.Duration, Logger: log,
 		PositionEvery: cfg.PositionEvery.Duration,
 		Recordings:    db, RecordDir: recordDir(cfg),

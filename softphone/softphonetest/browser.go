@@ -32,6 +32,7 @@ type Browser struct {
 	want  int64
 	once  sync.Once
 	wg    sync.WaitGroup
+	cut   *cutConn // NewCuttableBrowser's socket
 
 	// Everything heard, decoded (up to a minute), for tests that tell
 	// voices apart by their tones; changed is closed and replaced at each
@@ -45,6 +46,50 @@ type Browser struct {
 // voiced frames; the test's cleanup closes it.
 func NewBrowser(t testing.TB, want int64) *Browser {
 	t.Helper()
+	return newBrowser(t, want, nil)
+}
+
+// NewCuttableBrowser is NewBrowser on a UDP socket of its own whose
+// traffic Cut stops in both directions, as a pulled cable or a sleeping
+// laptop does, without closing anything.
+func NewCuttableBrowser(t testing.TB, want int64) *Browser {
+	t.Helper()
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newBrowser(t, want, &cutConn{PacketConn: conn})
+}
+
+// Cut stops (on) or lets through (off) every packet of a browser made by
+// NewCuttableBrowser.
+func (b *Browser) Cut(on bool) { b.cut.on.Store(on) }
+
+// cutConn is a UDP socket a test can cut: while on, what is read is
+// discarded and what is written is dropped (reported as sent).
+type cutConn struct {
+	net.PacketConn
+	on atomic.Bool
+}
+
+func (c *cutConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := c.PacketConn.ReadFrom(p)
+		if err != nil || !c.on.Load() {
+			return n, addr, err
+		}
+	}
+}
+
+func (c *cutConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	if c.on.Load() {
+		return len(p), nil
+	}
+	return c.PacketConn.WriteTo(p, addr)
+}
+
+func newBrowser(t testing.TB, want int64, cut *cutConn) *Browser {
+	t.Helper()
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0,
@@ -56,11 +101,17 @@ func NewBrowser(t testing.TB, want int64) *Browser {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	var mux ice.UDPMux
+	if cut != nil {
+		// One socket for every candidate, so that Cut covers them all.
+		mux = webrtc.NewICEUDPMux(nil, cut)
+		se.SetICEUDPMux(mux)
+	}
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Browser{PC: pc, want: want, Heard: make(chan struct{}), changed: make(chan struct{})}
+	b := &Browser{PC: pc, want: want, Heard: make(chan struct{}), changed: make(chan struct{}), cut: cut}
 	b.track, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, "mic", "browser")
 	if err != nil {
 		t.Fatal(err)
@@ -93,14 +144,35 @@ func NewBrowser(t testing.TB, want int64) *Browser {
 			}
 		}
 	})
-	t.Cleanup(func() { pc.Close(); b.wg.Wait() })
+	t.Cleanup(func() {
+		pc.Close()
+		b.wg.Wait()
+		if mux != nil {
+			_ = mux.Close() // closes the socket too
+		}
+	})
 	return b
 }
 
 // Offer returns a complete offer (every candidate in it), as the desk sends.
 func (b *Browser) Offer(t testing.TB) string {
 	t.Helper()
-	o, err := b.PC.CreateOffer(nil)
+	return b.offer(t, nil)
+}
+
+// RestartOffer returns a complete ICE-restart offer of the same
+// PeerConnection (new ufrag and password, gathered again), as the desk
+// sends when its connection went disconnected.
+func (b *Browser) RestartOffer(t testing.TB) string {
+	t.Helper()
+	return b.offer(t, &webrtc.OfferOptions{ICERestart: true})
+}
+
+func (b *Browser) offer(t testing.TB, opts *webrtc.OfferOptions) string {
+	t.Helper()
+	// Restarting sets gathering going inside CreateOffer, so the promise
+	// below waits for the new candidates.
+	o, err := b.PC.CreateOffer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,6 +118,9 @@ try {
   assert.match(await status.textContent(), /numbers\[0\]\.hours\.week\.sat\[0\]/);
   await num.getByTestId('hours-sat').fill('10:00-15:00');
   await num.getByTestId('hours-sat').blur();
+  // Closed: callers leave a message of up to a minute (留守番電話).
+  await num.getByTestId('voicemail-when-closed').check();
+  await num.getByLabel('メッセージの長さの上限(秒、0は120秒)').fill('60');
   await form.getByRole('button', { name: '保存' }).last().click();
   await form.getByTestId('admin-status').filter({ hasText: '保存しました' }).waitFor();
   if (shots) await page.screenshot({ path: join(shots, 'admin-numbers.png'), fullPage: true });

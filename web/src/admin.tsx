@@ -30,6 +30,8 @@ interface Queue {
   max_wait_seconds?: number;
   max_length?: number;
   overflow_queue?: string;
+  callback_offer?: boolean; // docs/telephony.md, "Waiting in the queue"
+  callback_offer_after_seconds?: number;
 }
 
 interface Hours {
@@ -52,6 +54,7 @@ interface DID {
   menu: { digit: string; label: string; queue_id: string }[];
   default_queue: string;
   hours?: Hours;
+  voicemail?: { when_closed: boolean; max_seconds?: number }; // 留守番電話 (docs/telephony.md)
 }
 
 interface Trunk {
@@ -123,7 +126,7 @@ export function Admin({ t }: { t: Strings }) {
       {tab === 'queues' && <Queues a={a} />}
       {tab === 'numbers' && <Numbers a={a} />}
       {tab === 'prompts' && <Prompts a={a} />}
-      {tab === 'reasons' && <Reasons a={a} />}
+      {tab === 'reasons' && <Reasons a={a} t={t} />}
       {tab === 'agents' && <Agents a={a} />}
       {tab === 'targets' && <Targets a={a} />}
       {tab === 'holidays' && <Holidays a={a} />}
@@ -340,6 +343,7 @@ function QueueForm({ q, a, queues }: { q: Queue; a: A; queues: Queue[] }) {
         <Field label={a.overflowQueue}>
           <select value={v.overflow_queue || ''} onChange={(e) => setV({ ...v, overflow_queue: e.currentTarget.value || undefined })}>
             <option value="">{a.noOverflow}</option>
+            <option value="voicemail">{a.voicemailTarget}</option>
             {queues
               .filter((x) => x.id !== q.id)
               .map((x) => (
@@ -347,7 +351,13 @@ function QueueForm({ q, a, queues }: { q: Queue; a: A; queues: Queue[] }) {
               ))}
           </select>
         </Field>
+        <Field label={a.callbackOfferAfter}>
+          <input type="number" min={0} max={3600} value={v.callback_offer_after_seconds || 0} onInput={num('callback_offer_after_seconds')} />
+        </Field>
       </div>
+      <label class="check">
+        <input type="checkbox" checked={!!v.callback_offer} onChange={(e) => setV({ ...v, callback_offer: e.currentTarget.checked })} /> {a.callbackOffer}
+      </label>
       <Field label={a.verification}>
         <textarea rows={3} value={checklist} onInput={(e) => setChecklist(e.currentTarget.value)} />
       </Field>
@@ -412,9 +422,10 @@ function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues:
   const menu = d.menu || [];
   const setOption = (i: number, o: Partial<DID['menu'][number]>) => onChange({ ...d, menu: menu.map((x, j) => (j === i ? { ...x, ...o } : x)) });
   const hours = d.hours;
-  const queueSelect = (value: string, set: (v: string) => void, label: string) => (
+  const queueSelect = (value: string, set: (v: string) => void, label: string, voicemail = false) => (
     <select aria-label={label} value={value} onChange={(e) => set(e.currentTarget.value)}>
       <option value="" />
+      {voicemail && <option value="voicemail">{a.voicemailTarget}</option>}
       {queues.map((q) => (
         <option value={q.id}>{q.name}</option>
       ))}
@@ -458,7 +469,7 @@ function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues:
               <td>
                 <input aria-label={a.label} value={o.label} onInput={(e) => setOption(i, { label: e.currentTarget.value })} />
               </td>
-              <td>{queueSelect(o.queue_id, (v) => setOption(i, { queue_id: v }), a.queue)}</td>
+              <td>{queueSelect(o.queue_id, (v) => setOption(i, { queue_id: v }), a.queue, true)}</td>
               <td>
                 <button type="button" class="link" onClick={() => onChange({ ...d, menu: menu.filter((_, j) => j !== i) })}>
                   {a.remove}
@@ -489,6 +500,26 @@ function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues:
         {a.alwaysOpen}
       </label>
       {hours && <HoursForm h={hours} a={a} onChange={(h) => onChange({ ...d, hours: h })} />}
+      <label class="check">
+        <input
+          type="checkbox"
+          data-testid="voicemail-when-closed"
+          checked={!!d.voicemail?.when_closed}
+          onChange={(e) => onChange({ ...d, voicemail: e.currentTarget.checked ? { ...d.voicemail, when_closed: true } : undefined })}
+        />{' '}
+        {a.voicemailWhenClosed}
+      </label>
+      {d.voicemail && (
+        <Field label={a.voicemailMax}>
+          <input
+            type="number"
+            min={0}
+            max={600}
+            value={d.voicemail.max_seconds || 0}
+            onInput={(e) => onChange({ ...d, voicemail: { when_closed: true, max_seconds: Number(e.currentTarget.value) || undefined } })}
+          />
+        </Field>
+      )}
     </fieldset>
   );
 }
@@ -770,12 +801,68 @@ function Targets({ a }: { a: A }) {
   );
 }
 
-function Reasons({ a }: { a: A }) {
+function Reasons({ a, t }: { a: A; t: Strings }) {
   return (
     <div class="admin-cards">
       <NamedList a={a} path="/reasons" title={a.reasonName} />
       <NamedList a={a} path="/dispositions" title={a.dispositionName} />
+      <QueueDispositions a={a} t={t} />
     </div>
+  );
+}
+
+// QueueDispositions chooses, per queue, which dispositions its wrap-up
+// offers (PUT /queues/{id}/dispositions); none checked offers all of them,
+// also ones added later.
+function QueueDispositions({ a, t }: { a: A; t: Strings }) {
+  const [queues, setQueues] = useState<Queue[]>([]);
+  const [all, setAll] = useState<Named[]>([]);
+  useEffect(() => {
+    Promise.all([api<{ items: Queue[] }>('GET', '/queues'), api<{ items: Named[] }>('GET', '/dispositions')]).then(([qs, ds]) => {
+      setQueues(qs.items);
+      setAll(ds.items);
+    });
+  }, []);
+  return (
+    <section class="card" data-testid="queue-dispositions">
+      <h2>{t.dispo.title}</h2>
+      <p class="muted">{t.dispo.help}</p>
+      {queues.map((q) => (
+        <QueueDispositionsForm key={q.id} q={q} all={all} a={a} t={t} />
+      ))}
+    </section>
+  );
+}
+
+function QueueDispositionsForm({ q, all, a, t }: { q: Queue; all: Named[]; a: A; t: Strings }) {
+  const [chosen, setChosen] = useState<string[]>([]);
+  const save = useSave(a);
+  useEffect(() => {
+    api<{ all: boolean; disposition_ids: string[] }>('GET', `/queues/${q.id}/dispositions`).then((r) => setChosen(r.disposition_ids));
+  }, [q.id]);
+  const toggle = (id: string, on: boolean) => setChosen(on ? [...chosen, id] : chosen.filter((x) => x !== id));
+  return (
+    <form
+      class="sub"
+      data-testid={`queue-dispositions-${q.id}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.run(() => api('PUT', `/queues/${q.id}/dispositions`, { disposition_ids: chosen }));
+      }}
+    >
+      <fieldset>
+        <legend>
+          {q.name} <small class="muted">{chosen.length === 0 ? t.dispo.all : t.dispo.some.replace('{n}', String(chosen.length))}</small>
+        </legend>
+        {all.map((d) => (
+          <label class="check" key={d.id}>
+            <input type="checkbox" checked={chosen.includes(d.id)} onChange={(e) => toggle(d.id, e.currentTarget.checked)} /> {d.name}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit">{t.dispo.save}</button>
+      {save.line}
+    </form>
   );
 }
 

@@ -6,6 +6,7 @@ import { AskLeader } from './escalation';
 import { Transfer } from './transfer';
 import type { Strings } from './i18n';
 import { keyAttrs, useShortcuts } from './keys';
+import { Keypad } from './keypad';
 import { RecordingPause } from './monitor';
 import { UnknownCaller } from './unknown';
 import { Verify } from './verify';
@@ -61,6 +62,9 @@ export function Call({
   const [verified, setVerified] = useState<Outcome | undefined>(undefined);
   const [error, setError] = useState('');
   const [escEvents, setEscEvents] = useState<TsunaguEvent[]>([]);
+  const [callback, setCallback] = useState(false); // a waiting caller asked to be called back (docs/telephony.md)
+  const [keypad, setKeypad] = useState(false); // the DTMF keypad (keypad.tsx)
+  const keypadButton = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLElement>(null);
   const loadCustomer = async (id: string, self: string) => {
     setCustomer(await api<Customer>('GET', '/customers/' + id));
@@ -68,8 +72,9 @@ export function Call({
     setHistory(byNewest((await api<{ items: Contact[] }>('GET', '/contacts?limit=5&customer_id=' + id)).items.filter((h) => h.id !== self)));
   };
   useEffect(() => {
-    Promise.all([api<Contact>('GET', '/contacts/' + contactId), api<{ items: QueueInfo[] }>('GET', '/queues')]).then(async ([c, qs]) => {
+    Promise.all([api<Contact & { events?: TsunaguEvent[] }>('GET', '/contacts/' + contactId), api<{ items: QueueInfo[] }>('GET', '/queues')]).then(async ([c, qs]) => {
       setContact(c);
+      setCallback(!!c.events?.some((e) => e.type === 'contact:callback_requested'));
       // The queue says the checklist, how long a hold may run before a
       // callback should be offered, and the after-call-work time.
       setQueue(qs.items.find((q) => q.id === c.queue_id) ?? null);
@@ -133,7 +138,7 @@ export function Call({
     phase === 'ringing'
       ? { answer, decline }
       : phase === 'connected'
-        ? { hold: heldSince === null ? hold : resume, mute, hangup }
+        ? { hold: heldSince === null ? hold : resume, mute, hangup, keypad: () => setKeypad((k) => !k) }
         : {},
   );
   const heldSecs = heldSince === null ? 0 : Math.max(0, Math.round((now - heldSince) / 1000));
@@ -155,7 +160,13 @@ export function Call({
       <h2>
         {phase === 'dialing' ? t.dial.calling : t.call[phase]} {phase === 'connected' && <span class="timer">{Math.floor(secs / 60)}:{String(secs % 60).padStart(2, '0')}</span>}
         {queue && <span class="queue muted"> · {queue.name}</span>}
+        {callback && (
+          <span class="badge callback" data-testid="callback">
+            {t.queueCallback.label} {contact?.number}
+          </span>
+        )}
       </h2>
+      {callback && phase === 'ringing' && <p class="muted small">{t.queueCallback.hint}</p>}
       <div class="caller">
         <div class="name" data-testid="caller">
           {customer ? customer.name : contact ? (contact.customer_id ? '…' : t.unknownCaller) : '…'}
@@ -236,15 +247,21 @@ export function Call({
           <button onClick={mute} aria-pressed={muted} {...keyAttrs(muted ? t.unmute : t.mute, 'mute')}>
             {muted ? t.unmute : t.mute}
           </button>
+          <button ref={keypadButton} onClick={() => setKeypad(!keypad)} aria-expanded={keypad} aria-controls="keypad" {...keyAttrs(t.keypad.open, 'keypad')}>
+            {t.keypad.open}
+          </button>
           <button class="danger" onClick={hangup} {...keyAttrs(t.hangup, 'hangup')}>
             {t.hangup}
           </button>
           <RecordingPause t={t} contactId={contactId} />
         </div>
       )}
+      {phase === 'connected' && keypad && (
+        <Keypad t={t} contactId={contactId} held={heldSince !== null} onClose={() => (setKeypad(false), keypadButton.current?.focus())} />
+      )}
       {phase === 'connected' && <AskLeader t={t} contactId={contactId} events={escEvents} />}
       <Transfer t={t} contactId={contactId} phase={phase === 'dialing' ? 'ringing' : phase} onTransferred={() => setPhase('wrapup')} onLeave={onDone} />
-      {phase === 'wrapup' && <WrapUp t={t} contactId={contactId} acwSeconds={queue?.acw_seconds ?? 0} onDone={onDone} />}
+      {phase === 'wrapup' && <WrapUp t={t} contactId={contactId} queueId={queue?.id} acwSeconds={queue?.acw_seconds ?? 0} onDone={onDone} />}
       {error && (
         <p class="error" role="alert">
           {error}

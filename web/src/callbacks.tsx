@@ -2,8 +2,10 @@
 // promised in the wrap-up; "My callbacks" lists the operator's own and the
 // ones anyone may take, soonest due first, due ones highlighted. Each has
 // a call button (dial.tsx): the call is placed from the agent's softphone,
-// and the callback is marked done when the customer answered.
-import { useEffect, useState } from 'preact/hooks';
+// and the callback is marked done when the customer answered. A voicemail
+// (留守番電話: the caller left a message for a queue the operator serves)
+// shows its length and a play button.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
 import { placeCall } from './dial';
 import type { Strings } from './i18n';
@@ -17,6 +19,9 @@ export interface Callback {
   owner_id?: string;
   note?: string;
   status: 'open' | 'done';
+  queue_id?: string;
+  voicemail_seconds?: number; // a message: the contact's recording
+  created_at: string;
 }
 
 // localInput formats a time for <input type="datetime-local"> in local time.
@@ -90,7 +95,10 @@ export function MyCallbacks({ t, tick, busy = false }: { t: Strings; tick: numbe
     load();
   }, [tick]);
   useEffect(() => {
-    const i = setInterval(() => setNow(Date.now()), 30_000); // "due" moves with the clock
+    const i = setInterval(() => {
+      setNow(Date.now()); // "due" moves with the clock
+      load(); // a queue's new voicemail comes with no event for the agent
+    }, 30_000);
     return () => clearInterval(i);
   }, []);
   const done = async (id: string) => {
@@ -127,6 +135,7 @@ export function MyCallbacks({ t, tick, busy = false }: { t: Strings; tick: numbe
                   <span class="number">{national(c.number)}</span>
                   {!c.owner_id && <span class="muted">{d.anyone}</span>}
                   {c.note && <span class="note">{c.note}</span>}
+                  {!!c.voicemail_seconds && c.contact_id && <VoicemailPlayer t={t} contactId={c.contact_id} seconds={c.voicemail_seconds} />}
                   <button
                     type="button"
                     class="ok"
@@ -151,6 +160,82 @@ export function MyCallbacks({ t, tick, busy = false }: { t: Strings; tick: numbe
           {error}
         </p>
       )}
+    </section>
+  );
+}
+
+// VoicemailPlayer plays a caller's message. The audio is fetched once on
+// the first click (each download is an audited read) and played from
+// memory, so seeking does not read it again.
+export function VoicemailPlayer({ t, contactId, seconds }: { t: Strings; contactId: string; seconds: number }) {
+  const [src, setSrc] = useState('');
+  const [error, setError] = useState('');
+  const d = t.opdesk;
+  const url = useRef('');
+  useEffect(
+    () => () => {
+      if (url.current) URL.revokeObjectURL(url.current); // on leaving the page only
+    },
+    [],
+  );
+  const play = async () => {
+    setError('');
+    const res = await fetch(`/api/v1/contacts/${contactId}/recording`, { credentials: 'same-origin' });
+    if (!res.ok) {
+      const p = await res.json().catch(() => ({ detail: res.statusText }));
+      setError(p.detail || res.statusText);
+      return;
+    }
+    url.current = URL.createObjectURL(await res.blob());
+    setSrc(url.current);
+  };
+  return (
+    <span class="voicemail" data-testid="voicemail">
+      <strong class="badge">
+        {d.voicemail} {Math.round(seconds)}
+        {d.seconds}
+      </strong>
+      {src ? (
+        <audio controls autoPlay src={src} data-testid="voicemail-audio" />
+      ) : (
+        <button type="button" onClick={play} data-testid="voicemail-play">
+          {d.playVoicemail}
+        </button>
+      )}
+      {error && (
+        <span class="error" role="alert">
+          {error}
+        </span>
+      )}
+    </span>
+  );
+}
+
+// Voicemails is the supervisors' view of the messages waiting for a
+// callback, every queue's, soonest due first; tick changes with callback
+// events (a supervisor's stream has them all).
+export function Voicemails({ t, tick }: { t: Strings; tick: number }) {
+  const [items, setItems] = useState<Callback[]>([]);
+  const d = t.opdesk;
+  useEffect(() => {
+    api<{ items: Callback[] }>('GET', '/callbacks?owner=all&status=open').then(
+      (r) => setItems(r.items.filter((c) => !!c.voicemail_seconds)),
+      () => undefined,
+    );
+  }, [tick]);
+  if (items.length === 0) return null;
+  return (
+    <section class="card callbacks" aria-label={d.voicemails} data-testid="voicemails">
+      <h2>{d.voicemails}</h2>
+      <ul>
+        {items.map((c) => (
+          <li key={c.id} data-testid="voicemail-item">
+            <time dateTime={c.created_at}>{hhmm(c.created_at)}</time>
+            <span class="number">{national(c.number)}</span>
+            {c.contact_id && <VoicemailPlayer t={t} contactId={c.contact_id} seconds={c.voicemail_seconds || 0} />}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, followEvents } from './api';
 import type { Me, QueueStats, TsunaguEvent } from './api';
 import { Call } from './call';
-import { MyCallbacks } from './callbacks';
+import { MyCallbacks, Voicemails } from './callbacks';
 import { Dial } from './dial';
 import { Devices } from './devices';
 import { Console } from './console';
@@ -20,7 +20,7 @@ const stateLabel = (t: Strings, state: string, reason?: string) => {
     available: t.available, not_ready: t.notReady, offline: t.offline, on_contact: t.onContact, reserved: t.reserved, after_call_work: t.acw,
   };
   const r: Record<string, string> = {
-    break: t.break, lunch: t.lunch, training: t.training, meeting: t.meeting, recovery: t.recovery, missed: t.missed, other: t.other, protected: t.today.protectedReason,
+    break: t.break, lunch: t.lunch, training: t.training, meeting: t.meeting, recovery: t.recovery, missed: t.missed, disconnected: t.opdesk.phoneDown, other: t.other, protected: t.today.protectedReason,
   };
   return (m[state] || state) + (reason ? `(${r[reason] || reason})` : '');
 };
@@ -92,7 +92,7 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
             <div class="state" data-testid="state" data-state={me.agent.state}>
               {stateLabel(t, me.agent.state, me.agent.state_reason)}
             </div>
-            <div class={'phone ' + phone} data-testid="phone" data-phone={phone}>
+            <div class={'phone ' + phone} data-testid="phone" data-phone={phone} aria-live="polite">
               {t.phone[phone]}
             </div>
             <Devices t={t} phone={softphone.current} state={phone} />
@@ -150,6 +150,7 @@ export function Desk({ t, me, setMe }: { t: Strings; me: Me; setMe: (m: Me) => v
         </div>
       </section>
       {me.agent && <MyCallbacks t={t} tick={cbTick} busy={!!offer} />}
+      {me.user.role !== 'agent' && <Voicemails t={t} tick={cbTick} />}
       <Lookup t={t} />
       <Knowledge t={t} contactId={offer?.id} />
       <section class="card events" aria-label={t.events}>

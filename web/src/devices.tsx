@@ -26,6 +26,17 @@ export function Devices({ t, phone, state }: { t: Strings; phone: Softphone | nu
         </button>
       </p>
     );
+  // The softphone gave up reconnecting (softphone.ts): by now the server
+  // has made the agent not-ready, so say why and how to come back.
+  if (state === 'failed')
+    return (
+      <p class="warn" role="alert" data-testid="phone-lost">
+        {d.phoneLost}{' '}
+        <button type="button" onClick={() => phone.start()}>
+          {d.reconnect}
+        </button>
+      </p>
+    );
   const pick = (kind: 'mic' | 'speaker', items: MediaDeviceInfo[], value: string, set: (id: string) => Promise<void>) =>
     items.length > 1 && (
       <label class="device">

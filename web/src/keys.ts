@@ -12,6 +12,7 @@ export const keys = {
   mute: 'Alt+M',
   hangup: 'Alt+E',
   wrapup: 'Alt+W',
+  keypad: 'Alt+K', // the DTMF keypad (keypad.tsx)
 } as const;
 
 export type Action = keyof typeof keys;

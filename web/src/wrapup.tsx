@@ -2,7 +2,9 @@
 // field is missing and the form points at it), notes with the tenant's
 // templates, "thank you", feedback for the product team, a promised
 // callback, the abusive-call flag, and the queue's after-call-work time
-// counting down.
+// counting down. The outcomes offered are the queue's own list (an admin
+// chooses it per queue; none chosen offers every disposition); for the
+// part of a call transferred away, the queue the operator had it in.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
 import type { Named } from './api';
@@ -13,7 +15,19 @@ import { keyAttrs, useShortcuts } from './keys';
 const categories = ['product', 'service', 'pricing', 'website', 'other'] as const;
 const severities = ['low', 'medium', 'high'] as const;
 
-export function WrapUp({ t, contactId, acwSeconds, onDone }: { t: Strings; contactId: string; acwSeconds: number; onDone: () => void }) {
+export function WrapUp({
+  t,
+  contactId,
+  queueId,
+  acwSeconds,
+  onDone,
+}: {
+  t: Strings;
+  contactId: string;
+  queueId?: string;
+  acwSeconds: number;
+  onDone: () => void;
+}) {
   const d = t.opdesk;
   const [refs, setRefs] = useState<{ reasons: Named[]; dispositions: Named[]; templates: string[] }>({ reasons: [], dispositions: [], templates: [] });
   const [form, setForm] = useState({ reason_id: '', disposition_id: '', notes: '', thank_you: false, abusive: '' });
@@ -26,7 +40,7 @@ export function WrapUp({ t, contactId, acwSeconds, onDone }: { t: Strings; conta
   useEffect(() => {
     Promise.all([
       api<{ items: Named[] }>('GET', '/reasons'),
-      api<{ items: Named[] }>('GET', '/dispositions'),
+      api<{ items: Named[] }>('GET', queueId ? `/queues/${encodeURIComponent(queueId)}/dispositions` : '/dispositions'),
       api<{ templates: string[] }>('GET', '/note-templates').catch(() => ({ templates: [] })),
     ]).then(([r, ds, nt]) => setRefs({ reasons: r.items, dispositions: ds.items, templates: nt.templates }));
     formRef.current?.querySelector<HTMLElement>('select')?.focus();
