@@ -45,11 +45,22 @@ type KBIndex struct {
 	// avg is the average length of each column measured by the last
 	// Rebuild, used to compute impacts.
 	avg atomic.Pointer[kbLens]
-	// live is the number of indexed articles (BM25's N); base the last
-	// document number held in kb_post's blobs (older numbers are retired
-	// with tombstones in kb_dead, newer ones live in kb_delta); pending the
-	// rows of kb_dead and kb_delta, which Compact folds into kb_post.
+	// live is the number of indexed articles (BM25's N); base the highest
+	// document number any of kb_post's blobs may hold (an article above it
+	// has all its postings in kb_delta; see kbRetire); pending the rows of
+	// kb_dead and kb_delta, which compaction folds into kb_post.
 	live, base, pending atomic.Int64
+
+	// Background compaction (kbindex_compact.go): a write that brings
+	// pending to kbCompactAt puts a token in due; the goroutine started by
+	// OpenKBIndex then compacts in chunks of at most chunkTerms terms, each
+	// its own transaction. Close cancels it (stop) and waits for done.
+	due         chan struct{}
+	stop        context.CancelFunc
+	done        chan struct{}
+	closeOnce   sync.Once
+	chunkTerms  int
+	compactHook atomic.Pointer[func(roundDone bool)] // tests: before each background chunk, after each round
 
 	// Now is the clock used for the freshness boost; replaceable in tests.
 	Now func() time.Time
@@ -104,12 +115,18 @@ func OpenKBIndex(ctx context.Context, path string) (*KBIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kb index: %w", err)
 	}
-	x := &KBIndex{path: path, w: w, r: r, Now: time.Now}
+	x := &KBIndex{path: path, w: w, r: r, Now: time.Now, due: make(chan struct{}, 1), done: make(chan struct{}), chunkTerms: kbCompactChunkTerms}
 	x.syn.Store(kb.DefaultSynonyms())
+	loop, stop := context.WithCancel(context.WithoutCancel(ctx))
+	x.stop = stop
+	go x.compactLoop(loop)
 	if err := x.init(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("open kb index %s: %w", path, err)
 	}
+	// Edits left uncompacted by the last process (closed mid-round) are
+	// picked up now rather than at the next edit.
+	x.markCompactDue()
 	return x, nil
 }
 
@@ -181,8 +198,14 @@ func (x *KBIndex) init(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the index.
+// Close stops the background compaction (a chunk in progress is rolled
+// back: the edits stay readable from kb_delta and kb_dead) and closes the
+// index.
 func (x *KBIndex) Close() error {
+	x.closeOnce.Do(func() {
+		x.stop()
+		<-x.done
+	})
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
 	return errors.Join(x.r.Close(), x.w.Close())
@@ -294,7 +317,8 @@ func (x *KBIndex) Upsert(ctx context.Context, a kb.Article) error {
 		x.live.Add(1)
 	}
 	x.pending.Add(rows + int64(len(impacts)))
-	return x.maybeCompact(ctx)
+	x.markCompactDue()
+	return nil
 }
 
 // Delete removes an article; an unknown id is not an error.
@@ -317,18 +341,25 @@ func (x *KBIndex) Delete(ctx context.Context, id string) error {
 		x.live.Add(-1)
 	}
 	x.pending.Add(rows)
-	return x.maybeCompact(ctx)
+	x.markCompactDue()
+	return nil
 }
 
 // kbRetire removes an article's row and its postings, in the caller's
-// transaction (holding the write lock): postings in kb_delta are deleted;
-// postings in kb_post's blobs get a tombstone in kb_dead (a blob is not
-// rewritten per edit), found by recomputing the article's terms from the
-// stored head and plain text, which are exactly what was analysed. A search
-// skips tombstoned postings and subtracts them from the document
-// frequencies, so scores are those of an index without the old text. It
-// reports whether the article was there and how many rows kb_delta and
-// kb_dead changed by (negative when postings left kb_delta).
+// transaction (holding the write lock). Each posting of the article is in
+// exactly one place: a row of kb_delta (upserted since its term was last
+// compacted) or its term's blob in kb_post. Rows of kb_delta are deleted;
+// postings in blobs get a tombstone in kb_dead (a blob is not rewritten
+// per edit), found by recomputing the article's terms from the stored head
+// and plain text, which are exactly what was analysed. A search skips
+// tombstoned postings and subtracts them from the document frequencies, so
+// scores are those of an index without the old text. It reports whether the
+// article was there and how many rows kb_delta and kb_dead changed by
+// (negative when postings left kb_delta).
+//
+// An article numbered above base has never had a posting compacted into a
+// blob, so deleting its kb_delta rows is enough; below, the background
+// compaction may have moved some of its terms into blobs and not others.
 func (x *KBIndex) kbRetire(ctx context.Context, tx *sql.Tx, id string) (bool, int64, error) {
 	var n int64
 	var title, tags, plain, category string
@@ -341,13 +372,33 @@ func (x *KBIndex) kbRetire(ctx context.Context, tx *sql.Tx, id string) (bool, in
 	if _, err := tx.ExecContext(ctx, `DELETE FROM kb_articles WHERE n = ?`, n); err != nil {
 		return false, 0, err
 	}
-	if n > x.base.Load() {
-		res, err := tx.ExecContext(ctx, `DELETE FROM kb_delta WHERE n = ?`, n)
+	inDelta := map[string]bool{}
+	if n <= x.base.Load() {
+		rows, err := tx.QueryContext(ctx, `SELECT term FROM kb_delta WHERE n = ?`, n)
 		if err != nil {
 			return false, 0, err
 		}
-		k, _ := res.RowsAffected()
-		return true, -k, nil
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return false, 0, err
+			}
+			inDelta[t] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return false, 0, err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM kb_delta WHERE n = ?`, n)
+	if err != nil {
+		return false, 0, err
+	}
+	change, _ := res.RowsAffected()
+	change = -change
+	if n > x.base.Load() {
+		return true, change, nil
 	}
 	terms, _ := kbImpacts(kb.AnalyzeText(title+"\n"+tags, plain+"\n"+category), kbDefaultLens)
 	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO kb_dead(term, n) VALUES (?, ?)`)
@@ -356,11 +407,17 @@ func (x *KBIndex) kbRetire(ctx context.Context, tx *sql.Tx, id string) (bool, in
 	}
 	defer st.Close()
 	for t := range terms {
-		if _, err := st.ExecContext(ctx, t, n); err != nil {
+		if inDelta[t] {
+			continue
+		}
+		res, err := st.ExecContext(ctx, t, n)
+		if err != nil {
 			return false, 0, err
 		}
+		k, _ := res.RowsAffected()
+		change += k
 	}
-	return true, int64(len(terms)), nil
+	return true, change, nil
 }
 
 // kbQueues encodes queue IDs as "|a|b|" for the articles table.

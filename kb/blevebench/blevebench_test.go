@@ -181,6 +181,23 @@ func newMapping() mapping.IndexMapping {
 func buildBleve(tb testing.TB, dir string, articles []kb.Article) (bleve.Index, float64, int64) {
 	tb.Helper()
 	path := filepath.Join(dir, "kb.bleve")
+	rate, size := indexBleve(tb, path, articles)
+	idx, err := bleve.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { idx.Close() })
+	if n, err := idx.DocCount(); err != nil || n != uint64(len(articles)) {
+		tb.Fatalf("bleve holds %d documents (%v), want %d", n, err, len(articles))
+	}
+	return idx, rate, size
+}
+
+// indexBleve indexes articles into a new bleve index at path and closes
+// it; it returns the rate (articles/s, until Close has persisted
+// everything) and the size on disk in bytes.
+func indexBleve(tb testing.TB, path string, articles []kb.Article) (float64, int64) {
+	tb.Helper()
 	start := time.Now()
 	idx, err := bleve.New(path, newMapping())
 	if err != nil {
@@ -202,8 +219,14 @@ func buildBleve(tb testing.TB, dir string, articles []kb.Article) (bleve.Index, 
 		tb.Fatal(err)
 	}
 	rate := float64(len(articles)) / time.Since(start).Seconds()
+	return rate, dirSize(tb, path)
+}
+
+// dirSize returns the size in bytes of the files under path.
+func dirSize(tb testing.TB, path string) int64 {
+	tb.Helper()
 	var size int64
-	err = filepath.WalkDir(path, func(_ string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(path, func(_ string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -216,15 +239,7 @@ func buildBleve(tb testing.TB, dir string, articles []kb.Article) (bleve.Index, 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	idx, err = bleve.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { idx.Close() })
-	if n, err := idx.DocCount(); err != nil || n != uint64(len(articles)) {
-		tb.Fatalf("bleve holds %d documents (%v), want %d", n, err, len(articles))
-	}
-	return idx, rate, size
+	return size
 }
 
 // searchBleve is what an operator's query becomes in bleve: per field, a
