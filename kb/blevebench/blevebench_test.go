@@ -541,6 +541,28 @@ func BenchmarkOurs100k(b *testing.B) {
 		percentiles(b, lat)
 		b.ReportMetric(rate, "articles/s")
 	})
+	// Typeahead: every prefix of every evaluation query, as typed, the last
+	// word unfinished (limit 5, as the desk's search box asks).
+	var prefixes []string
+	for _, c := range cases {
+		rs := []rune(c.query)
+		for i := 1; i <= len(rs); i++ {
+			prefixes = append(prefixes, string(rs[:i]))
+		}
+	}
+	b.Run("Typeahead", func(b *testing.B) {
+		lat := make([]time.Duration, 0, b.N)
+		b.ResetTimer()
+		for i := range b.N {
+			start := time.Now()
+			if _, err := x.Search(ctx, prefixes[i%len(prefixes)], kb.SearchOptions{Limit: 5, Prefix: true}); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(start))
+		}
+		b.StopTimer()
+		percentiles(b, lat)
+	})
 	recall, mrr := -1.0, -1.0
 	b.Run("Recall", func(b *testing.B) {
 		if recall < 0 {
