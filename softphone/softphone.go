@@ -214,22 +214,10 @@ func (s *Server) Answer(ctx context.Context, agent tsunagu.AgentID, offerSDP str
 	if err != nil {
 		return "", &tsunagu.Error{Code: tsunagu.EINVALID, Message: "cannot answer the offer", Err: err}
 	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(answer); err != nil {
-		return "", fmt.Errorf("softphone: local description: %w", err)
+	sdp, err := s.setAnswer(ctx, pc, answer)
+	if err != nil {
+		return "", err
 	}
-	t := time.NewTimer(s.cfg.GatherTimeout)
-	defer t.Stop()
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return "", ctx.Err()
-	case <-t.C:
-		return "", tsunagu.Errorf(tsunagu.EUNAVAILABLE, "ICE gathering timed out")
-	case <-s.done:
-		return "", tsunagu.Errorf(tsunagu.EUNAVAILABLE, "softphone closed")
-	}
-	sdp := pc.LocalDescription().SDP
 	if old := leg.swap(conn); old != nil {
 		_ = old.pc.Close()
 	}
@@ -257,8 +245,20 @@ func (s *Server) restart(ctx context.Context, leg *Leg, c *connection, offerSDP 
 	if err != nil {
 		return "", &tsunagu.Error{Code: tsunagu.ECONFLICT, Message: "The softphone connection cannot answer this offer: connect again.", Err: err}
 	}
-	// SetRemoteDescription has already set gathering going again, so the
-	// promise waits for the new candidates, not the first gathering's.
+	// SetRemoteDescription has already set gathering going again, so
+	// setAnswer waits for the new candidates, not the first gathering's.
+	sdp, err := s.setAnswer(ctx, pc, answer)
+	if err != nil {
+		return "", err
+	}
+	s.log.Info("softphone ice restart", "agent_id", string(leg.agent))
+	return sdp, nil
+}
+
+// setAnswer sets answer as pc's local description and waits for ICE
+// gathering to complete (non-trickle: the browser gets every candidate in
+// the one answer), returning the SDP with the candidates.
+func (s *Server) setAnswer(ctx context.Context, pc *webrtc.PeerConnection, answer webrtc.SessionDescription) (string, error) {
 	gathered := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(answer); err != nil {
 		return "", fmt.Errorf("softphone: local description: %w", err)
@@ -274,7 +274,6 @@ func (s *Server) restart(ctx context.Context, leg *Leg, c *connection, offerSDP 
 	case <-s.done:
 		return "", tsunagu.Errorf(tsunagu.EUNAVAILABLE, "softphone closed")
 	}
-	s.log.Info("softphone ice restart", "agent_id", string(leg.agent))
 	return pc.LocalDescription().SDP, nil
 }
 

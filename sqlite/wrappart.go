@@ -39,29 +39,8 @@ func (db *DB) WrapPart(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.
 			"reason_id": w.ReasonID, "thank_you": w.ThankYou, "notes": w.Notes}); err != nil {
 			return err
 		}
-		if f := w.Feedback; f != nil {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO voc(tenant_id, id, contact_id, agent_id, category, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				tenant, newID("voc_", tx.now), c.ID, agent, f.Category, f.Text, ms(tx.now)); err != nil {
-				return fmt.Errorf("insert feedback: %w", err)
-			}
-			if err := event(tsunagu.EventContactFeedback, map[string]any{"category": f.Category, "text": f.Text}); err != nil {
-				return err
-			}
-		}
-		if p := w.Callback; p != nil {
-			cb := &tsunagu.Callback{TenantID: tenant, ContactID: c.ID, CustomerID: c.CustomerID, Number: p.Number, DueAt: p.DueAt,
-				CreatedBy: agent, Note: p.Note}
-			if p.Owner != tsunagu.OwnerAnyone {
-				cb.OwnerID = agent
-			}
-			if err := tx.insertCallback(cb); err != nil {
-				return err
-			}
-		}
-		if w.Abusive != "" {
-			if err := event(tsunagu.EventContactFlagged, map[string]any{"severity": w.Abusive}); err != nil {
-				return err
-			}
+		if err := tx.wrapExtras(ctx, tenant, c, agent, w, event); err != nil {
+			return err
 		}
 		out = c
 		return nil

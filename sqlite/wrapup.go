@@ -43,29 +43,8 @@ func (db *DB) WrapContact(ctx context.Context, tenant tsunagu.TenantID, id tsuna
 		if err := event(tsunagu.EventContactWrapped, map[string]any{"disposition_id": w.DispositionID, "reason_id": w.ReasonID, "thank_you": w.ThankYou}); err != nil {
 			return err
 		}
-		if f := w.Feedback; f != nil {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO voc(tenant_id, id, contact_id, agent_id, category, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				tenant, newID("voc_", tx.now), c.ID, agent, f.Category, f.Text, ms(tx.now)); err != nil {
-				return fmt.Errorf("insert feedback: %w", err)
-			}
-			if err := event(tsunagu.EventContactFeedback, map[string]any{"category": f.Category, "text": f.Text}); err != nil {
-				return err
-			}
-		}
-		if p := w.Callback; p != nil {
-			cb := &tsunagu.Callback{TenantID: tenant, ContactID: c.ID, CustomerID: c.CustomerID, Number: p.Number, DueAt: p.DueAt,
-				CreatedBy: agent, Note: p.Note}
-			if p.Owner != tsunagu.OwnerAnyone {
-				cb.OwnerID = agent
-			}
-			if err := tx.insertCallback(cb); err != nil {
-				return err
-			}
-		}
-		if w.Abusive != "" {
-			if err := event(tsunagu.EventContactFlagged, map[string]any{"severity": w.Abusive}); err != nil {
-				return err
-			}
+		if err := tx.wrapExtras(ctx, tenant, c, agent, w, event); err != nil {
+			return err
 		}
 		out = c
 		return nil
@@ -111,4 +90,36 @@ func (db *DB) SetNoteTemplates(ctx context.Context, tenant tsunagu.TenantID, ts 
 		}
 		return tx.appendEvent(tsunagu.NewEvent(tenant, tsunagu.EventNoteTemplatesChanged, tx.now, map[string]any{"count": len(ts)}))
 	})
+}
+
+// wrapExtras writes what a wrap-up adds besides the contact itself — the
+// product feedback row, the promised callback and the abusive flag, with
+// their events (through event, which stamps the contact and the agent) — for
+// a whole contact (WrapContact) and a transferred part (WrapPart) alike.
+func (tx *tx) wrapExtras(ctx context.Context, tenant tsunagu.TenantID, c *tsunagu.Contact, agent tsunagu.AgentID, w *tsunagu.WrapUp, event func(tsunagu.EventType, any) error) error {
+	if f := w.Feedback; f != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO voc(tenant_id, id, contact_id, agent_id, category, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			tenant, newID("voc_", tx.now), c.ID, agent, f.Category, f.Text, ms(tx.now)); err != nil {
+			return fmt.Errorf("insert feedback: %w", err)
+		}
+		if err := event(tsunagu.EventContactFeedback, map[string]any{"category": f.Category, "text": f.Text}); err != nil {
+			return err
+		}
+	}
+	if p := w.Callback; p != nil {
+		cb := &tsunagu.Callback{TenantID: tenant, ContactID: c.ID, CustomerID: c.CustomerID, Number: p.Number, DueAt: p.DueAt,
+			CreatedBy: agent, Note: p.Note}
+		if p.Owner != tsunagu.OwnerAnyone {
+			cb.OwnerID = agent
+		}
+		if err := tx.insertCallback(cb); err != nil {
+			return err
+		}
+	}
+	if w.Abusive != "" {
+		if err := event(tsunagu.EventContactFlagged, map[string]any{"severity": w.Abusive}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
