@@ -90,7 +90,13 @@ func openRecorder(path string, start time.Time) (*Recorder, error) {
 // wavHeader is the canonical 44-byte header for dataLen bytes of stereo
 // 8 kHz 16-bit PCM. The RIFF size saturates: a header of "unknown" length
 // has both sizes at 0xFFFFFFFF.
-func wavHeader(dataLen uint32) []byte {
+func wavHeader(dataLen uint32) []byte { return WAVHeader(recChannels, dataLen) }
+
+// WAVHeader is the 44-byte canonical header of 16-bit PCM at SampleRate with
+// channels channels and dataLen bytes of samples; a dataLen past 4 GiB − 36
+// saturates the RIFF size (recordings and voicemail write 0xFFFFFFFF first
+// and the real length when they close).
+func WAVHeader(channels uint16, dataLen uint32) []byte {
 	h := make([]byte, wavHeaderLen)
 	riff := uint32(0xFFFFFFFF)
 	if dataLen <= 0xFFFFFFFF-36 {
@@ -99,13 +105,13 @@ func wavHeader(dataLen uint32) []byte {
 	copy(h[0:], "RIFF")
 	binary.LittleEndian.PutUint32(h[4:], riff)
 	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)                       // fmt chunk size
-	binary.LittleEndian.PutUint16(h[20:], 1)                        // WAVE_FORMAT_PCM
-	binary.LittleEndian.PutUint16(h[22:], recChannels)              // channels
-	binary.LittleEndian.PutUint32(h[24:], SampleRate)               // sample rate
-	binary.LittleEndian.PutUint32(h[28:], SampleRate*recChannels*2) // byte rate
-	binary.LittleEndian.PutUint16(h[32:], recChannels*2)            // block align
-	binary.LittleEndian.PutUint16(h[34:], 16)                       // bits per sample
+	binary.LittleEndian.PutUint32(h[16:], 16)                            // fmt chunk size
+	binary.LittleEndian.PutUint16(h[20:], 1)                             // WAVE_FORMAT_PCM
+	binary.LittleEndian.PutUint16(h[22:], channels)                      // channels
+	binary.LittleEndian.PutUint32(h[24:], SampleRate)                    // sample rate
+	binary.LittleEndian.PutUint32(h[28:], SampleRate*uint32(channels)*2) // byte rate
+	binary.LittleEndian.PutUint16(h[32:], channels*2)                    // block align
+	binary.LittleEndian.PutUint16(h[34:], 16)                            // bits per sample
 	copy(h[36:], "data")
 	binary.LittleEndian.PutUint32(h[40:], dataLen)
 	return h

@@ -369,7 +369,7 @@ func createMonoWAV(path string) (*monoWAV, error) {
 		return nil, err
 	}
 	w := &monoWAV{f: f, w: bufio.NewWriterSize(f, 16<<10)}
-	if _, err := w.w.Write(monoHeader(0xFFFFFFFF)); err != nil {
+	if _, err := w.w.Write(media.WAVHeader(1, 0xFFFFFFFF)); err != nil {
 		f.Close()
 		os.Remove(path)
 		return nil, err
@@ -403,7 +403,7 @@ func (w *monoWAV) close() error {
 		err = w.w.Flush()
 	}
 	if err == nil {
-		_, err = w.f.WriteAt(monoHeader(uint32(w.samples*2)), 0)
+		_, err = w.f.WriteAt(media.WAVHeader(1, uint32(w.samples*2)), 0)
 	}
 	if err == nil {
 		err = w.f.Sync()
@@ -415,27 +415,4 @@ func (w *monoWAV) close() error {
 		return fmt.Errorf("voicemail: %w", err)
 	}
 	return nil
-}
-
-// monoHeader is the 44-byte canonical header for dataLen bytes of mono
-// 8 kHz 16-bit PCM; 0xFFFFFFFF means "unknown" (both sizes saturate).
-func monoHeader(dataLen uint32) []byte {
-	h := make([]byte, 44)
-	riff := uint32(0xFFFFFFFF)
-	if dataLen <= 0xFFFFFFFF-36 {
-		riff = dataLen + 36
-	}
-	copy(h[0:], "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], riff)
-	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(h[22:], 1) // mono
-	binary.LittleEndian.PutUint32(h[24:], media.SampleRate)
-	binary.LittleEndian.PutUint32(h[28:], media.SampleRate*2)
-	binary.LittleEndian.PutUint16(h[32:], 2)
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], dataLen)
-	return h
 }
