@@ -40,6 +40,10 @@ type DID struct {
 	Hours *BusinessHours `json:"hours,omitempty"`
 	// Voicemail, when set, is the number's answering machine (voicemail.go).
 	Voicemail *Voicemail `json:"voicemail,omitempty"`
+	// Direct sends callers straight to DefaultQueue without the greeting: a
+	// direct line (a partner's hotline, an internal number). It has no menu;
+	// business hours and voicemail still apply.
+	Direct bool `json:"direct,omitempty"`
 }
 
 // MenuOption maps a DTMF digit to a queue.
@@ -95,6 +99,9 @@ func (t *Trunk) Normalize() error {
 			if o.QueueID == "" {
 				return FieldError(of+".queue_id", "Each menu option needs a queue.")
 			}
+		}
+		if d.Direct && len(d.Menu) > 0 {
+			return FieldError(f+".direct", "A direct number goes straight to its default queue: it has no menu.")
 		}
 		if len(d.Menu) == 0 && d.DefaultQueue == "" {
 			return FieldError(f+".default_queue", "A number without a menu needs a default queue.")

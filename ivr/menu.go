@@ -123,6 +123,9 @@ func (m *Menu) Start() Action {
 	if m.cfg.Closed {
 		return Action{Play: []Prompt{PromptClosed}}
 	}
+	if len(m.did.Menu) == 0 && m.did.Direct {
+		return m.finish("") // a direct line: no greeting, straight to the queue
+	}
 	if len(m.did.Menu) == 0 {
 		return Action{Play: []Prompt{PromptGreeting}}
 	}

@@ -102,3 +102,15 @@ func TestMenu_Closed(t *testing.T) {
 		t.Errorf("closed: %s", got)
 	}
 }
+
+// TestMenu_Direct: a direct number goes to its default queue at once, with
+// no greeting; outside its hours it still says it is closed.
+func TestMenu_Direct(t *testing.T) {
+	direct := tsunagu.DID{Number: "+81312340000", DefaultQueue: "vip", Direct: true}
+	if got := script(New(direct, Config{})); len(got) != 1 || got[0] != `done("",vip)` {
+		t.Fatalf("direct: %v, want done at Start", got)
+	}
+	if got := script(New(direct, Config{Closed: true}), "prompts"); got[0] != "play[closed]" || got[1] != "closed" {
+		t.Fatalf("direct, closed: %v", got)
+	}
+}

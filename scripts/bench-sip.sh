@@ -7,6 +7,8 @@
 #   AGENTS=600 RATE=100 CALLS=6000 TALK=30000 scripts/bench-sip.sh
 #   PROFILE=1 PROFILE_SECONDS=25 scripts/bench-sip.sh   # + a CPU profile of tsunagu
 #                                   # (TSUNAGU_PPROF, off by default in serve)
+#   DIRECT=1 scripts/bench-sip.sh       # the number is a direct line (no greeting):
+#                                   # "from arrived" is then INVITE -> the agent's ring
 #
 # Prints, for tsunagu: failed calls, peak concurrent calls, RSS per active
 # call, p99 queue -> agent's first ring (the INVITE reaching the phone), and
@@ -70,7 +72,7 @@ csrf=$(jq -r .csrf_token "$work/me.json")
 TOKEN=$(curl -sf -b "$jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' -d '{"name":"bench","role":"admin"}' "http://$HTTP/api/v1/tokens" | jq -r .secret)
 api() { curl -sf -X "$1" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' ${3:+-d "$3"} "http://$HTTP$2"; }
 api POST /api/v1/queues '{"id":"bench","name":"bench","name_en":"bench","sl_percent":80,"sl_seconds":20,"acw_seconds":0}' >/dev/null
-api POST /api/v1/trunks "{\"name\":\"bench\",\"allowed_nets\":[\"127.0.0.1/32\"],\"numbers\":[{\"number\":\"$DID\",\"default_queue\":\"bench\"}]}" >/dev/null
+api POST /api/v1/trunks "{\"name\":\"bench\",\"allowed_nets\":[\"127.0.0.1/32\"],\"numbers\":[{\"number\":\"$DID\",\"default_queue\":\"bench\"${DIRECT:+,\"direct\":true}}]}" >/dev/null
 ids=()
 for i in $(seq -w 1 "$AGENTS"); do
   id=$(api POST /api/v1/users "{\"username\":\"bench$i\",\"display_name\":\"Bench $i\",\"role\":\"agent\",\"password\":\"$PASS\"}" | jq -r .agent_id)
@@ -115,7 +117,8 @@ fail_t=$(stat_col "$work/callers_stat.csv" "FailedCall(C)")
 peak_t=$(stat_max "$work/callers_stat.csv" "CurrentCall")
 peak_rss=$(sort -n "$work/rss.log" | tail -1)
 
-# Queue -> first ring: contact:queued (event log, ms) to the agent phone's
+# First ring: contact:arrived (the INVITE was admitted), contact:queued and
+# contact:offered (event log, ms) to the agent phone's
 # receipt of our INVITE (sipp's message log; X-Tsunagu-Call names the
 # contact). One clock: both on this machine.
 python3 - "$work" "$HTTP" "$TOKEN" <<'PY' > "$work/ring.txt"
@@ -128,9 +131,9 @@ while True:
     if page["last_seq"] <= after: break
     after = page["last_seq"]
     for e in page["events"]:
-        if e["type"] in ("contact:queued", "contact:offered") and (e["type"], e["contact_id"]) not in queued:
+        if e["type"] in ("contact:arrived", "contact:queued", "contact:offered") and (e["type"], e["contact_id"]) not in queued:
             queued[(e["type"], e["contact_id"])] = datetime.datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp()
-ts, lat = None, {"contact:queued": [], "contact:offered": []}
+ts, lat = None, {"contact:arrived": [], "contact:queued": [], "contact:offered": []}
 for line in open(f"{work}/agents_msgs.log", errors="replace"):
     m = re.match(r"^-+ (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)", line)
     if m:

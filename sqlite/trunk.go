@@ -61,9 +61,9 @@ func insertNumbers(ctx context.Context, tx *tx, t *tsunagu.Trunk) ([]string, err
 				return nil, tsunagu.FieldError(fmt.Sprintf("numbers[%d].greeting_prompt", i), "No uploaded prompt %q.", d.GreetingPrompt)
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO trunk_numbers(number, tenant_id, trunk_id, greeting, menu, default_queue, position, hours, greeting_prompt, voicemail)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.Number, t.TenantID, t.ID, d.Greeting, string(menu), d.DefaultQueue, i, string(hours), d.GreetingPrompt, string(voicemail))
+		_, err := tx.ExecContext(ctx, `INSERT INTO trunk_numbers(number, tenant_id, trunk_id, greeting, menu, default_queue, position, hours, greeting_prompt, voicemail, direct)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.Number, t.TenantID, t.ID, d.Greeting, string(menu), d.DefaultQueue, i, string(hours), d.GreetingPrompt, string(voicemail), d.Direct)
 		if isUnique(err) {
 			return nil, &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: fmt.Sprintf("numbers[%d].number", i), Message: fmt.Sprintf("Number %s already belongs to a trunk.", d.Number)}
 		} else if err != nil {
@@ -114,7 +114,7 @@ func (db *DB) trunks(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.Tr
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	nrows, err := db.r.QueryContext(ctx, `SELECT trunk_id, number, greeting, menu, default_queue, hours, greeting_prompt, voicemail FROM trunk_numbers
+	nrows, err := db.r.QueryContext(ctx, `SELECT trunk_id, number, greeting, menu, default_queue, hours, greeting_prompt, voicemail, direct FROM trunk_numbers
 		WHERE tenant_id = ? AND (? = '' OR trunk_id = ?) ORDER BY trunk_id, position`, tenant, id, id)
 	if err != nil {
 		return nil, fmt.Errorf("list trunk numbers: %w", err)
@@ -124,7 +124,7 @@ func (db *DB) trunks(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.Tr
 		var tid tsunagu.TrunkID
 		var d tsunagu.DID
 		var menu, hours, voicemail string
-		if err := nrows.Scan(&tid, &d.Number, &d.Greeting, &menu, &d.DefaultQueue, &hours, &d.GreetingPrompt, &voicemail); err != nil {
+		if err := nrows.Scan(&tid, &d.Number, &d.Greeting, &menu, &d.DefaultQueue, &hours, &d.GreetingPrompt, &voicemail, &d.Direct); err != nil {
 			return nil, fmt.Errorf("list trunk numbers: %w", err)
 		}
 		if voicemail != "" {

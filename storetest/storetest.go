@@ -504,7 +504,7 @@ func testTrunk(t *testing.T, s tsunagu.Store) {
 	newTenant(t, s, "b")
 	tr := &tsunagu.Trunk{TenantID: "a", Name: "NTT", AllowedNets: []string{"127.0.0.1"}, Numbers: []tsunagu.DID{
 		{Number: "03-1234-5678", Greeting: "お電話ありがとうございます。", Menu: []tsunagu.MenuOption{{Digit: "1", Label: "一般", QueueID: "general"}, {Digit: "2", QueueID: "tech"}}},
-		{Number: "0120-000-111", DefaultQueue: "general"},
+		{Number: "0120-000-111", DefaultQueue: "general", Direct: true},
 	}}
 	must(t, s.CreateTrunk(ctx, tr))
 	got, did, err := s.FindTrunkByNumber(ctx, "+81312345678")
@@ -517,8 +517,16 @@ func testTrunk(t *testing.T, s tsunagu.Store) {
 	}
 	_, did, err = s.FindTrunkByNumber(ctx, "+81120000111")
 	must(t, err)
-	if did.DefaultQueue != "general" || len(did.Menu) != 0 {
-		t.Fatalf("second did = %+v", did)
+	if did.DefaultQueue != "general" || len(did.Menu) != 0 || !did.Direct {
+		t.Fatalf("second did = %+v (want direct, no menu)", did)
+	}
+	// A direct number with a menu is refused, on the field.
+	bad := &tsunagu.Trunk{TenantID: "a", Name: "direct", AllowedNets: []string{"127.0.0.1"}, Numbers: []tsunagu.DID{
+		{Number: "03-7777-0000", DefaultQueue: "general", Direct: true, Menu: []tsunagu.MenuOption{{Digit: "1", QueueID: "tech"}}}}}
+	err = s.CreateTrunk(ctx, bad)
+	mustCode(t, err, tsunagu.EINVALID)
+	if tsunagu.ErrorField(err) != "numbers[0].direct" {
+		t.Fatalf("field = %q", tsunagu.ErrorField(err))
 	}
 	_, _, err = s.FindTrunkByNumber(ctx, "+81399999999")
 	mustCode(t, err, tsunagu.ENOTFOUND)

@@ -51,6 +51,7 @@ interface DID {
   number: string;
   greeting: string;
   greeting_prompt?: string;
+  direct?: boolean;
   menu: { digit: string; label: string; queue_id: string }[];
   default_queue: string;
   hours?: Hours;
@@ -450,6 +451,9 @@ function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues:
           </select>
         </Field>
       </div>
+      <label class="check">
+        <input type="checkbox" checked={!!d.direct} onChange={(e) => onChange({ ...d, direct: e.currentTarget.checked || undefined })} /> {a.direct}
+      </label>
       <h3>{a.menu}</h3>
       <table class="grid">
         <thead>
