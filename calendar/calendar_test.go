@@ -92,6 +92,51 @@ func TestOpen(t *testing.T) {
 	}
 }
 
+// TestNextOpen: when a message left outside the hours can be returned — the
+// next opening, skipping lunch, Sundays, holidays and closed dates.
+func TestNextOpen(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &tsunagu.BusinessHours{
+		Week: map[string][]string{
+			"mon": {"13:00-18:00", "09:00-12:00"}, "tue": {"09:00-18:00"}, "wed": {"09:00-18:00"},
+			"thu": {"09:00-18:00"}, "fri": {"09:00-18:00"}, "sat": {"10:00-15:00"},
+		},
+		ClosedOnHolidays: true,
+		Closed:           []string{"2026-12-29/2027-01-03", "2026-11-27"},
+	}
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, tokyo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for from, want := range map[string]string{
+		"2026-11-25 10:00": "2026-11-25 10:00", // open: now
+		"2026-11-25 07:30": "2026-11-25 09:00", // before opening
+		"2026-11-25 18:00": "2026-11-26 09:00", // after closing
+		"2026-11-26 20:00": "2026-11-28 10:00", // Friday 27th is a closed date; Saturday's hours
+		"2026-11-28 16:00": "2026-11-30 09:00", // Sunday is not listed
+		"2026-11-30 12:15": "2026-11-30 13:00", // lunch (spans listed out of order)
+		"2026-11-22 12:00": "2026-11-24 09:00", // Monday 23rd is 勤労感謝の日
+		"2026-12-28 19:00": "2027-01-04 09:00", // 年末年始
+	} {
+		if got := NextOpen(h, at(from)); !got.Equal(at(want)) {
+			t.Errorf("from %s: next open %s, want %s", from, got.Format("2006-01-02 15:04"), want)
+		}
+	}
+	never := &tsunagu.BusinessHours{Week: map[string][]string{}}
+	if got := NextOpen(never, at("2026-11-25 10:00")); !got.Equal(at("2026-11-25 10:00")) {
+		t.Errorf("never open: %s, want the time asked (no basis for a later one)", got)
+	}
+	if got := NextOpen(nil, at("2026-11-29 03:00")); !got.Equal(at("2026-11-29 03:00")) {
+		t.Errorf("no hours: %s", got)
+	}
+}
+
 func TestBusinessHours_Validate(t *testing.T) {
 	for field, h := range map[string]tsunagu.BusinessHours{
 		"week.mon[0]": {Week: map[string][]string{"mon": {"18:00-09:00"}}},

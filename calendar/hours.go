@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"slices"
 	"time"
 
 	"tsunagu"
@@ -31,4 +32,36 @@ func Open(h *tsunagu.BusinessHours, t time.Time) bool {
 		}
 	}
 	return false
+}
+
+// nextOpenDays is how far NextOpen looks ahead: past two weeks a number is
+// closed for something longer than a holiday season, and "now" is the
+// honest answer.
+const nextOpenDays = 14
+
+// NextOpen returns the first moment at or after t when h is open, in t's
+// location: t itself when open (or h is nil), otherwise the start of the
+// next open span that is not a closed date or (when h says so) a holiday.
+// When nothing opens within two weeks it returns t.
+func NextOpen(h *tsunagu.BusinessHours, t time.Time) time.Time {
+	if Open(h, t) {
+		return t
+	}
+	for d := range nextOpenDays + 1 {
+		day := time.Date(t.Year(), t.Month(), t.Day()+d, 0, 0, 0, 0, t.Location())
+		var starts []time.Duration
+		for _, s := range h.Week[tsunagu.Weekdays[day.Weekday()]] {
+			if sp, ok := tsunagu.ParseSpan(s); ok {
+				starts = append(starts, sp.From)
+			}
+		}
+		slices.Sort(starts)
+		for _, from := range starts {
+			at := day.Add(from)
+			if !at.Before(t) && Open(h, at) {
+				return at
+			}
+		}
+	}
+	return t
 }

@@ -325,10 +325,11 @@ func (c *call) keepMessage(ctx context.Context, queue tsunagu.QueueID, reason, r
 	}
 	var cbID tsunagu.CallbackID
 	if cs, ok := c.s.cfg.Store.(tsunagu.CallbackStore); ok && c.contact.Number != "" {
-		// Due at once and owned by nobody: the first free operator of
-		// the queue calls back.
+		// Owned by nobody: the first free operator of the queue calls
+		// back — now, or when the number next opens for a message left
+		// after hours (calendar.NextOpen).
 		cb := &tsunagu.Callback{TenantID: t, ContactID: id, CustomerID: c.contact.CustomerID, Number: c.contact.Number,
-			DueAt: now, QueueID: queue, VoicemailSeconds: seconds}
+			DueAt: c.nextOpen(ctx), QueueID: queue, VoicemailSeconds: seconds}
 		if err := cs.CreateCallback(ctx, cb); err != nil {
 			c.log.Error("voicemail: callback", "error", err)
 		} else {
