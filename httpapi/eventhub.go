@@ -144,12 +144,7 @@ func (h *hub) run(r *hubRun, live <-chan tsunagu.Event) {
 			if !e.Visible(s.p) {
 				continue
 			}
-			select {
-			case s.ch <- f:
-			default: // lagging: it catches up from the store
-				delete(h.subs, s)
-				close(s.ch)
-			}
+			h.deliver(s, f)
 		}
 		h.mu.Unlock()
 	}
@@ -237,12 +232,7 @@ func (h *hub) spreadTiles(r *hubRun, tid tsunagu.TenantID, f *frame, gap time.Du
 			if _, ok := h.subs[s]; !ok {
 				continue // gone since
 			}
-			select {
-			case s.ch <- f:
-			default: // lagging: it catches up from the store (tiles come with the next push)
-				delete(h.subs, s)
-				close(s.ch)
-			}
+			h.deliver(s, f) // tiles too: a lagging stream's come with the next push
 		}
 		h.mu.Unlock()
 		to = to[n:]
@@ -255,6 +245,17 @@ func (h *hub) spreadTiles(r *hubRun, tid tsunagu.TenantID, f *frame, gap time.Du
 		}
 	}
 	return true
+}
+
+// deliver queues f for s, or, when s's queue is full, drops s: a lagging
+// stream catches up from the store. h.mu is held.
+func (h *hub) deliver(s *hubSub, f *frame) {
+	select {
+	case s.ch <- f:
+	default:
+		delete(h.subs, s)
+		close(s.ch)
+	}
 }
 
 // count returns the subscribed streams.

@@ -428,15 +428,21 @@ func (c *call) enqueue(ctx context.Context, choice string, queue tsunagu.QueueID
 	return nil
 }
 
+// waitSeconds is how long the caller has waited in the queue at now, in
+// whole seconds; 0 if they never queued.
+func (c *call) waitSeconds(now time.Time) int {
+	if q := c.contact.QueuedAt; q != nil {
+		return int(math.Round(now.Sub(*q).Seconds()))
+	}
+	return 0
+}
+
 // abandon records a caller who hung up while queued, with the wait.
 func (c *call) abandon(ctx context.Context) {
 	ctx, cancel := finalContext(ctx)
 	defer cancel()
 	now := c.s.cfg.Now()
-	wait := 0
-	if q := c.contact.QueuedAt; q != nil {
-		wait = int(math.Round(now.Sub(*q).Seconds()))
-	}
+	wait := c.waitSeconds(now)
 	_, err := c.s.cfg.Store.UpdateContact(ctx, c.contact.TenantID, c.contact.ID, tsunagu.EventContactAbandoned,
 		map[string]any{"wait_seconds": wait}, func(x *tsunagu.Contact) error {
 			x.State, x.EndedAt = tsunagu.ContactAbandoned, &now

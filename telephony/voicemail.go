@@ -291,10 +291,7 @@ func (c *call) noMessage(ctx context.Context, queue tsunagu.QueueID, reason stri
 	ctx, cancel := finalContext(ctx)
 	defer cancel()
 	now := c.s.cfg.Now()
-	wait := 0
-	if q := c.contact.QueuedAt; q != nil {
-		wait = int(math.Round(now.Sub(*q).Seconds()))
-	}
+	wait := c.waitSeconds(now)
 	_, err := c.s.cfg.Store.UpdateContact(ctx, c.contact.TenantID, c.contact.ID, tsunagu.EventContactAbandoned,
 		map[string]any{"wait_seconds": wait, "queue_id": queue, "voicemail": "empty", "reason": reason}, func(x *tsunagu.Contact) error {
 			x.State, x.EndedAt = tsunagu.ContactAbandoned, &now
