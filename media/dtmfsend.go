@@ -215,7 +215,7 @@ func (s *Session) dtmfTick(st *sendState, to netip.AddrPort) bool {
 	h.PayloadType, h.Timestamp, h.Marker = uint8(s.params.DTMFPayloadType), ts, first // M: an event's first packet
 	pkt := rtp.Packet{Header: h, Payload: payload[:]}
 	if m, err := pkt.MarshalTo(st.buf); err == nil && to.IsValid() && to.Port() != 0 {
-		if _, err := s.conn.c.WriteToUDPAddrPort(st.buf[:m], to); err == nil {
+		if s.conn.s.send(&st.to, st.buf[:m], to) == nil {
 			s.sent.Add(1)
 		}
 	}

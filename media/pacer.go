@@ -17,6 +17,12 @@ import (
 // turn. There is one pacer per CPU (sessions are dealt round-robin), so the
 // sending still spreads over the cores.
 //
+// Each tick first reads what every session's remote sent since the last one
+// (Session.poll: one recvmmsg per session, no goroutine waiting on any
+// socket; see rtpsock_linux.go), then sends. Reading first lets the
+// caller's audio that arrived in the last 20 ms go out to the agent in the
+// same tick.
+//
 // A session's packet is built and sent under nothing but its own lock, and a
 // Source's Read never blocks (see Source), so one busy session delays the
 // others of its pacer by microseconds, not by a frame. Packets keep the
@@ -71,6 +77,7 @@ func (p *pacer) run() {
 	t := time.NewTicker(frameDuration)
 	defer t.Stop()
 	var batch []*Session
+	rx := newRxBatch()
 	for range t.C {
 		p.mu.Lock()
 		if len(p.sessions) == 0 {
@@ -83,6 +90,9 @@ func (p *pacer) run() {
 			batch = append(batch, s)
 		}
 		p.mu.Unlock()
+		for _, s := range batch {
+			s.poll(rx)
+		}
 		for _, s := range batch {
 			s.tick()
 		}

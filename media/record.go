@@ -22,11 +22,15 @@ const (
 	recChannels    = 2
 	recFrameBytes  = frameSamples * recChannels * 2 // one 20 ms stereo frame
 	recQueueFrames = 50                             // 1 s between the media path and the disk
+	recKickFrames  = 10                             // the writer wakes for 200 ms of frames at a time
 )
 
 // Recorder writes a stereo recording incrementally. Write is called on the
 // media path every 20 ms and never blocks: frames go through a bounded queue
-// (one second) to a goroutine that owns the file; when the disk falls that
+// (one second) to a goroutine that owns the file, woken once per ten frames
+// rather than per frame (with hundreds of calls recorded, a wake-up per
+// frame per call was scheduler work out of all proportion to a 640-byte
+// copy); when the disk falls that
 // far behind, frames are dropped and counted, and the gap is written as
 // silence so that the channels and the clock stay in step. The header's
 // sizes are written as "unknown" (0xFFFFFFFF, as streaming writers do) at
@@ -39,6 +43,7 @@ type Recorder struct {
 	// free and hands it to full, the writer returns it; nothing allocates
 	// per frame.
 	free, full chan *recFrame
+	kick       chan struct{} // "frames are waiting", at most one pending
 	done       chan struct{}
 
 	paused  atomic.Bool
@@ -75,7 +80,7 @@ func openRecorder(path string, start time.Time) (*Recorder, error) {
 	}
 	r := &Recorder{f: f, w: bufio.NewWriterSize(f, 32<<10), start: start,
 		free: make(chan *recFrame, recQueueFrames), full: make(chan *recFrame, recQueueFrames),
-		done: make(chan struct{})}
+		kick: make(chan struct{}, 1), done: make(chan struct{})}
 	for range recQueueFrames {
 		r.free <- new(recFrame)
 	}
@@ -182,15 +187,39 @@ func (r *Recorder) put(left, right []int16) {
 		binary.LittleEndian.PutUint16(b[4*i+2:], uint16(rr))
 	}
 	r.full <- f // never blocks: there are only recQueueFrames buffers
+	if len(r.full) >= recKickFrames {
+		select {
+		case r.kick <- struct{}{}:
+		default: // already kicked
+		}
+	}
 }
 
-// run owns the file: it writes queued frames until Close closes full,
-// with silence in the place of frames that were dropped, so a slow disk
-// costs audio, never alignment.
+// run owns the file: it writes queued frames when kicked and, once Close
+// has closed full and kick, the rest, with silence in the place of frames
+// that were dropped, so a slow disk costs audio, never alignment.
 func (r *Recorder) run() {
 	defer close(r.done)
+	for range r.kick {
+		r.drain()
+	}
 	for f := range r.full {
 		r.step(f)
+	}
+}
+
+// drain writes the frames queued so far.
+func (r *Recorder) drain() {
+	for {
+		select {
+		case f, ok := <-r.full:
+			if !ok {
+				return
+			}
+			r.step(f)
+		default:
+			return
+		}
 	}
 }
 
@@ -250,6 +279,7 @@ func (r *Recorder) Close() error {
 	}
 	r.closed = true
 	close(r.full)
+	close(r.kick)
 	queued := r.queued
 	r.mu.Unlock()
 	<-r.done

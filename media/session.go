@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -16,9 +14,10 @@ import (
 )
 
 // Conn is a bound RTP port, allocated before the SDP answer is written so
-// that the answer can name it.
+// that the answer can name it. Its session's pacer reads and writes it
+// (rtpsock_linux.go).
 type Conn struct {
-	c *net.UDPConn
+	s *rtpSock
 }
 
 // Listen binds a UDP port for RTP on ip within [minPort, maxPort]. It tries
@@ -27,11 +26,11 @@ type Conn struct {
 // A zero range lets the system choose.
 func Listen(ip netip.Addr, minPort, maxPort int) (*Conn, error) {
 	if minPort <= 0 || maxPort < minPort {
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		s, err := bindRTP(ip, 0)
 		if err != nil {
 			return nil, fmt.Errorf("media: listen: %w", err)
 		}
-		return &Conn{c: c}, nil
+		return &Conn{s: s}, nil
 	}
 	first := minPort + minPort%2
 	n := (maxPort-first)/2 + 1
@@ -41,19 +40,18 @@ func Listen(ip netip.Addr, minPort, maxPort int) (*Conn, error) {
 	start := mrand.IntN(n)
 	for i := range n {
 		port := first + 2*((start+i)%n)
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
-		if err == nil {
-			return &Conn{c: c}, nil
+		if s, err := bindRTP(ip, port); err == nil {
+			return &Conn{s: s}, nil
 		}
 	}
 	return nil, fmt.Errorf("media: no free RTP port in %d-%d", minPort, maxPort)
 }
 
 // LocalAddr returns the bound address.
-func (c *Conn) LocalAddr() netip.AddrPort { return c.c.LocalAddr().(*net.UDPAddr).AddrPort() }
+func (c *Conn) LocalAddr() netip.AddrPort { return c.s.localAddr() }
 
 // Close releases the port. A Session closes its Conn itself.
-func (c *Conn) Close() error { return c.c.Close() }
+func (c *Conn) Close() error { return c.s.close() }
 
 // Session is one RTP audio leg: it sends 20 ms packets of whatever is
 // playing (silence when nothing is) and receives the caller's audio and DTMF.
@@ -164,32 +162,27 @@ func (s *Session) Stop(p *Playback) {
 }
 
 // Run sends and receives until ctx ends, then closes the connection and
-// returns once it has stopped sending and its receiver has stopped.
+// returns once its pacer has stopped sending and receiving for it.
 func (s *Session) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		s.receive()
-		cancel() // a dead socket ends the sender too
-	}()
 	// Random initial sequence number and timestamp (RFC 3550 §5.1).
+	s.sendMu.Lock()
 	s.send = sendState{
 		h: rtp.Header{Version: 2, PayloadType: s.params.PayloadType, SequenceNumber: uint16(random32()),
 			Timestamp: random32(), SSRC: s.ssrc, Marker: true},
 		pcm: make([]int16, frameSamples), payload: make([]byte, frameSamples), buf: make([]byte, 12+frameSamples),
+		fail: cancel, // a dead socket ends the session
 	}
+	s.sendMu.Unlock()
 	p := pacerFor()
 	p.add(s)
 	<-ctx.Done()
 	p.remove(s)
 	s.sendMu.Lock()
-	s.send.stopped = true // a tick of the pacer already under way sends nothing more
+	s.send.stopped = true // a tick of the pacer already under way sends and reads nothing more
+	s.conn.Close()
 	s.sendMu.Unlock()
-	s.conn.Close() // unblocks receive
-	wg.Wait()
 	s.mu.Lock()
 	if s.cur != nil {
 		s.cur.finish()
@@ -212,6 +205,9 @@ type sendState struct {
 	pcm          []int16
 	payload, buf []byte
 	stopped      bool
+	fail         context.CancelFunc
+	to           txAddr       // the remote in the kernel's form (rtpsock_linux.go)
+	det          dtmfDetector // the remote's telephone-events so far
 }
 
 // tick sends the session's next 20 ms packet: what is playing, or silence.
@@ -243,7 +239,7 @@ func (s *Session) tick() {
 	pkt := rtp.Packet{Header: st.h, Payload: s.params.Codec.Encode(st.payload, st.pcm)}
 	m, err := pkt.MarshalTo(st.buf)
 	if err == nil && to.IsValid() && to.Port() != 0 {
-		if _, err := s.conn.c.WriteToUDPAddrPort(st.buf[:m], to); err == nil {
+		if s.conn.s.send(&st.to, st.buf[:m], to) == nil {
 			s.sent.Add(1)
 		}
 	}
@@ -252,76 +248,79 @@ func (s *Session) tick() {
 	st.h.Timestamp += frameSamples
 }
 
-func (s *Session) receive() {
-	buf := make([]byte, 1500)
+// poll takes what the remote has sent since the last tick (its pacer calls
+// it every 20 ms, before the ticks). An unusable socket ends the session.
+func (s *Session) poll(b *rxBatch) {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	st := &s.send
+	if st.stopped || st.pcm == nil {
+		return
+	}
+	if err := s.conn.s.drain(b, s.handle); err != nil {
+		st.stopped = true
+		st.fail()
+	}
+}
+
+// handle takes one packet from the remote (under sendMu, on the pacer).
+func (s *Session) handle(b []byte, from netip.AddrPort) {
+	// RTCP on the RTP port (RFC 5761 §4: payload types 64–95 with the
+	// marker bit are RTCP's 192–223) is tolerated and ignored.
+	if len(b) < 12 || b[0]>>6 != 2 || (b[1] >= 192 && b[1] <= 223) {
+		s.ignored.Add(1)
+		return
+	}
 	var pkt rtp.Packet
-	var det dtmfDetector
-	for {
-		n, from, err := s.conn.c.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue // e.g. ICMP port unreachable surfacing on Linux
+	if pkt.Unmarshal(b) != nil {
+		s.ignored.Add(1)
+		return
+	}
+	pt := pkt.PayloadType
+	if pt != s.params.PayloadType && int(pt) != s.params.DTMFPayloadType {
+		s.ignored.Add(1)
+		return
+	}
+	// Symmetric RTP (RFC 4961): latch to where the caller's first RTP
+	// comes from, which behind NAT differs from the SDP; afterwards
+	// accept only that source, so nobody else can inject or hijack.
+	s.mu.Lock()
+	if !s.latched {
+		s.remote, s.latched = from, true
+	}
+	ok := s.remote == from
+	fn := s.audio
+	s.mu.Unlock()
+	if !ok {
+		s.ignored.Add(1)
+		return
+	}
+	if pkt.SSRC == s.ssrc {
+		// Our own stream coming back (an echoing peer or a media
+		// loop): forwarding it would play the agent their own voice.
+		s.looped.Add(1)
+		return
+	}
+	if int(pt) != s.params.DTMFPayloadType {
+		s.received.Add(1)
+		if fn != nil {
+			fn(pkt.Payload)
 		}
-		b := buf[:n]
-		// RTCP on the RTP port (RFC 5761 §4: payload types 64–95 with the
-		// marker bit are RTCP's 192–223) is tolerated and ignored.
-		if n < 12 || b[0]>>6 != 2 || (b[1] >= 192 && b[1] <= 223) {
-			s.ignored.Add(1)
+		return
+	}
+	s.dtmfPackets.Add(1)
+	e, err := DecodeEvent(pkt.Payload)
+	if err != nil {
+		return
+	}
+	prev, now := s.send.det.packet(pkt.SSRC, pkt.Timestamp, e)
+	for _, d := range []rune{prev, now} {
+		if d == 0 {
 			continue
 		}
-		if pkt.Unmarshal(b) != nil {
-			s.ignored.Add(1)
-			continue
-		}
-		pt := pkt.PayloadType
-		if pt != s.params.PayloadType && int(pt) != s.params.DTMFPayloadType {
-			s.ignored.Add(1)
-			continue
-		}
-		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		// Symmetric RTP (RFC 4961): latch to where the caller's first RTP
-		// comes from, which behind NAT differs from the SDP; afterwards
-		// accept only that source, so nobody else can inject or hijack.
-		s.mu.Lock()
-		if !s.latched {
-			s.remote, s.latched = from, true
-		}
-		ok := s.remote == from
-		fn := s.audio
-		s.mu.Unlock()
-		if !ok {
-			s.ignored.Add(1)
-			continue
-		}
-		if pkt.SSRC == s.ssrc {
-			// Our own stream coming back (an echoing peer or a media
-			// loop): forwarding it would play the agent their own voice.
-			s.looped.Add(1)
-			continue
-		}
-		if int(pt) != s.params.DTMFPayloadType {
-			s.received.Add(1)
-			if fn != nil {
-				fn(pkt.Payload)
-			}
-			continue
-		}
-		s.dtmfPackets.Add(1)
-		e, err := DecodeEvent(pkt.Payload)
-		if err != nil {
-			continue
-		}
-		prev, now := det.packet(pkt.SSRC, pkt.Timestamp, e)
-		for _, d := range []rune{prev, now} {
-			if d == 0 {
-				continue
-			}
-			select {
-			case s.digits <- d:
-			default:
-			}
+		select {
+		case s.digits <- d:
+		default:
 		}
 	}
 }
