@@ -44,7 +44,7 @@ type DB struct {
 	// savepoint, release and rollbackTo frame each request of a group
 	// (prepared for the same reason).
 	savepoint, release, rollbackTo *sql.Stmt
-	r                              *sql.DB // read pool; WAL lets readers run beside the writer
+	r                              *reader // read pool; WAL lets readers run beside the writer (stmtcache.go)
 	// stmts keeps the statements of write functions compiled (stmtcache.go).
 	stmts stmtCache
 
@@ -85,7 +85,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: path, dsn: dsn, w: w, r: r, Now: time.Now,
+	db := &DB{path: path, dsn: dsn, w: w, r: newReader(r), Now: time.Now,
 		queue: make(chan *writeReq), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
