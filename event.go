@@ -55,10 +55,14 @@ const (
 	// and consult_ended go to the consulted agent's desk, except
 	// consult_ended {"outcome":"completed"} and consult_joined, which go to
 	// the agent who asked.
-	EventContactTransferred    EventType = "contact:transferred"     // {"kind":"blind"|"warm","from_agent","to":{"queue_id"|"agent_id"|"leader"},"queue_id","agent_id"}
+	EventContactTransferred    EventType = "contact:transferred"     // {"kind":"blind"|"warm","from_agent","to":{"queue_id"|"agent_id"|"leader"|"number"},"queue_id","agent_id","number_masked","caller_id","reason"}
 	EventContactConsultStarted EventType = "contact:consult_started" // {"from_agent","queue_id"}: the consulted agent's desk rings
 	EventContactConsultJoined  EventType = "contact:consult_joined"  // {"from_agent","to_agent"}: the two operators talk (the asking agent's event)
 	EventContactConsultEnded   EventType = "contact:consult_ended"   // {"outcome":"completed"|"cancelled"|"caller_hung_up","from_agent","to_agent"}
+	// A blind transfer to an outside number that was not answered: the
+	// caller is back with the operator ("returned") or queued again
+	// ("requeued", followed by contact:transferred to the queue).
+	EventContactTransferFailed EventType = "contact:transfer_failed" // {"to":{"number"},"number_masked","reason","sip_status","outcome":"returned"|"requeued","from_agent"}
 	// Recording (the agent's own events, so the desk shows the state) and
 	// supervisor monitoring (no agent: supervisors alone see those).
 	EventRecordingStarted    EventType = "contact:recording_started"    // {}

@@ -37,6 +37,9 @@ func (d *Dispatcher) SendDTMF(ctx context.Context, tid tsunagu.TenantID, id tsun
 	if _, busy := d.xfer.get(id); busy {
 		return nil, errInConsult
 	}
+	if err := d.xfer.outsideBusy(id); err != nil {
+		return nil, err // ringing or talking to an outside number (transfernumber.go)
+	}
 	if held, err := d.onHold(ctx, tid, id); err != nil {
 		return nil, err
 	} else if held {

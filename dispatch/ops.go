@@ -136,6 +136,8 @@ func (d *Dispatcher) Abandoned(ctx context.Context, tid tsunagu.TenantID, id tsu
 // Ended tells the engine a connected caller hung up (telephony.Router): the
 // agent goes to after-call work.
 func (d *Dispatcher) Ended(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID) {
+	// Transferred to an outside number (transfernumber.go).
+	d.outsideEnded(id)
 	if d.outboundEnded(ctx, tid, id) { // an agent's outbound call (outbound.go)
 		return
 	}
@@ -315,7 +317,7 @@ func (d *Dispatcher) Hangup(ctx context.Context, tid tsunagu.TenantID, id tsunag
 	if ok, err := d.cancelQueueCallback(ctx, c, agent); ok { // a callback still ringing (queuecallback.go)
 		return err
 	}
-	if c.AgentID != agent || c.State != tsunagu.ContactConnected {
+	if c.AgentID != agent || c.State != tsunagu.ContactConnected || d.xfer.gone(id, agent) {
 		return tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to you.", id)
 	}
 	if d.Phone != nil {
@@ -355,7 +357,7 @@ func (d *Dispatcher) hold(ctx context.Context, tid tsunagu.TenantID, id tsunagu.
 	if err != nil {
 		return nil, err
 	}
-	if c.AgentID != agent || c.State != tsunagu.ContactConnected {
+	if c.AgentID != agent || c.State != tsunagu.ContactConnected || d.xfer.gone(id, agent) {
 		return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to you.", id)
 	}
 	if d.Phone != nil {

@@ -131,22 +131,9 @@ func (d *Dispatcher) Call(ctx context.Context, tid tsunagu.TenantID, agent tsuna
 			req.Number = cb.Number
 		}
 	}
-	if strings.TrimSpace(req.Number) == "" {
-		return nil, tsunagu.FieldError("number", "Enter the number to call.")
-	}
-	number, err := tsunagu.NormalizePhone(req.Number)
+	number, trunk, err := d.outboundNumber(ctx, tid, req.Number, "number")
 	if err != nil {
-		return nil, tsunagu.FieldError("number", "%s", tsunagu.ErrorMessage(err))
-	}
-	trunk, err := d.Outbound.OutboundTrunk(ctx, tid)
-	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
-		return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "No trunk is set up for outbound calls: ask an admin.")
-	} else if err != nil {
 		return nil, err
-	}
-	if !trunk.Outbound.Allows(number) {
-		return nil, &tsunagu.Error{Code: tsunagu.EFORBIDDEN, Field: "number",
-			Message: "Calls to this country are not allowed (allowed: " + strings.Join(allowed(trunk.Outbound), ", ") + "). An admin can allow more."}
 	}
 	if req.QueueID != "" {
 		qs, err := d.Store.ListQueues(ctx, tid)
@@ -219,6 +206,37 @@ func (d *Dispatcher) Call(ctx context.Context, tid tsunagu.TenantID, agent tsuna
 		return nil, err
 	}
 	return c, nil
+}
+
+// outboundNumber checks a number the center is to dial over the tenant's
+// outbound trunk (a click-to-call, a transfer to an outside number) and
+// returns it in E.164 with the trunk. Errors name field: EINVALID for a
+// missing number or one that is not a number; EFORBIDDEN for a number
+// outside the trunk's allowed prefixes (Japanese numbers only unless an
+// admin allowed more). ECONFLICT when no trunk is set up for outbound
+// calls; ENOTIMPLEMENTED without an OutboundPhone.
+func (d *Dispatcher) outboundNumber(ctx context.Context, tid tsunagu.TenantID, raw, field string) (string, *tsunagu.Trunk, error) {
+	if d.Outbound == nil {
+		return "", nil, tsunagu.Errorf(tsunagu.ENOTIMPLEMENTED, "Outbound calls are not available on this server.")
+	}
+	if strings.TrimSpace(raw) == "" {
+		return "", nil, tsunagu.FieldError(field, "Enter the number to call.")
+	}
+	number, err := tsunagu.NormalizePhone(raw)
+	if err != nil {
+		return "", nil, tsunagu.FieldError(field, "%s", tsunagu.ErrorMessage(err))
+	}
+	trunk, err := d.Outbound.OutboundTrunk(ctx, tid)
+	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+		return "", nil, tsunagu.Errorf(tsunagu.ECONFLICT, "No trunk is set up for outbound calls: ask an admin.")
+	} else if err != nil {
+		return "", nil, err
+	}
+	if !trunk.Outbound.Allows(number) {
+		return "", nil, &tsunagu.Error{Code: tsunagu.EFORBIDDEN, Field: field,
+			Message: "Calls to this country are not allowed (allowed: " + strings.Join(allowed(trunk.Outbound), ", ") + "). An admin can allow more."}
+	}
+	return number, trunk, nil
 }
 
 func allowed(o *tsunagu.TrunkOutbound) []string {

@@ -41,10 +41,12 @@ type consult struct {
 	joined   bool
 }
 
-// transfers is the dispatcher's record of consultations in progress.
+// transfers is the dispatcher's record of consultations in progress and
+// of transfers to outside numbers (transfernumber.go).
 type transfers struct {
 	mu       sync.Mutex
 	consults map[tsunagu.ContactID]*consult
+	outside  map[tsunagu.ContactID]*outside
 }
 
 func (x *transfers) get(id tsunagu.ContactID) (consult, bool) {
@@ -79,6 +81,9 @@ func (d *Dispatcher) liveContact(ctx context.Context, p *tsunagu.Principal, id t
 	if err != nil {
 		return nil, err
 	}
+	if err := d.xfer.outsideBusy(id); err != nil {
+		return nil, err
+	}
 	if c.AgentID != p.AgentID && !p.Role.AtLeast(tsunagu.RoleSupervisor) {
 		return nil, tsunagu.Errorf(tsunagu.EFORBIDDEN, "Only the operator on the call or a supervisor can transfer it.")
 	}
@@ -86,6 +91,15 @@ func (d *Dispatcher) liveContact(ctx context.Context, p *tsunagu.Principal, id t
 		return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to an operator.", id)
 	}
 	return c, nil
+}
+
+// onContact checks that the engine has agent talking with contact id.
+func onContact(e *acd.Engine, agent tsunagu.AgentID, id tsunagu.ContactID) error {
+	st, err := e.Agent(agent)
+	if err != nil || st.Contact != id || st.State != acd.OnContact {
+		return tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to an operator.", id)
+	}
+	return nil
 }
 
 func (d *Dispatcher) transferPhone() (TransferPhone, error) {
@@ -107,6 +121,10 @@ func (d *Dispatcher) resolve(ctx context.Context, tid tsunagu.TenantID, from tsu
 		return "", err
 	}
 	switch {
+	case to.Number != "":
+		// A consultation is between operators; an outside number is
+		// only a blind transfer's target (transfernumber.go).
+		return "", tsunagu.FieldError("to.number", "An outside number can only be transferred to blind.")
 	case to.QueueID != "":
 		err := d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
 			_, err := e.Stats(now, to.QueueID)
@@ -162,10 +180,20 @@ func (d *Dispatcher) resolve(ctx context.Context, tid tsunagu.TenantID, from tsu
 }
 
 // Transfer is a blind transfer of the connected contact id by p (the agent
-// on it, or a supervisor) to a queue, an agent or the leader. It returns the
-// contact as recorded after the transfer (queued, waiting for its next
-// operator).
+// on it, or a supervisor) to a queue, an agent, the leader or an outside
+// number. It returns the contact as recorded after the transfer (queued,
+// waiting for its next operator; for a number, still connected while the
+// number rings: see transfernumber.go).
 func (d *Dispatcher) Transfer(ctx context.Context, p *tsunagu.Principal, id tsunagu.ContactID, to tsunagu.TransferTarget) (*tsunagu.Contact, error) {
+	if to.Number != "" {
+		return d.transferNumber(ctx, p, id, to)
+	}
+	return d.transfer(ctx, p, id, to, nil)
+}
+
+// transfer is Transfer to a queue, an agent or the leader; extra is added
+// to the contact:transferred payload.
+func (d *Dispatcher) transfer(ctx context.Context, p *tsunagu.Principal, id tsunagu.ContactID, to tsunagu.TransferTarget, extra map[string]any) (*tsunagu.Contact, error) {
 	tid := p.TenantID
 	c, err := d.liveContact(ctx, p, id)
 	if err != nil {
@@ -186,9 +214,8 @@ func (d *Dispatcher) Transfer(ctx context.Context, p *tsunagu.Principal, id tsun
 	// The engine must agree before anything changes: the caller is
 	// connected to from there too, and a named agent is logged in.
 	if err := d.do(ctx, tid, func(e *acd.Engine, _ time.Time) ([]acd.Decision, error) {
-		st, err := e.Agent(from)
-		if err != nil || st.Contact != id || st.State != acd.OnContact {
-			return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to an operator.", id)
+		if err := onContact(e, from, id); err != nil {
+			return nil, err
 		}
 		if target != "" {
 			if _, err := e.Agent(target); err != nil {
@@ -214,6 +241,9 @@ func (d *Dispatcher) Transfer(ctx context.Context, p *tsunagu.Principal, id tsun
 	payload := map[string]any{"kind": "blind", "from_agent": from, "to": to, "queue_id": queue}
 	if target != "" {
 		payload["agent_id"] = target
+	}
+	for k, v := range extra {
+		payload[k] = v
 	}
 	out, err := d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactTransferred, payload, func(x *tsunagu.Contact) error {
 		x.State, x.QueueID = tsunagu.ContactQueued, queue

@@ -33,6 +33,7 @@ func (s *Server) unregisterContact(c *call) {
 	s.mu.Lock()
 	if s.contacts[c.contact.ID] == c {
 		delete(s.contacts, c.contact.ID)
+		delete(s.transfersOut, c.contact.ID)
 	}
 	s.mu.Unlock()
 }
@@ -178,6 +179,7 @@ func (c *call) bridged(ctx context.Context, r request) {
 			"from_supervisor_voiced", st.FromSupervisorVoiced)
 		b = nil
 	}
+	defer c.dropFar() // last: an outside party the caller was transferred to (transferout.go)
 	if c.live.enter() {
 		c.startRecording(ctx)
 		defer c.stopRecording(ctx)
@@ -199,6 +201,12 @@ func (c *call) bridged(ctx context.Context, r request) {
 			part()
 			c.hangup()
 			c.end(ctx, "system")
+			c.ended(ctx)
+			return
+		case <-c.farGone(): // the outside party hung up (transferout.go)
+			part()
+			c.hangup()
+			c.end(ctx, "outside")
 			c.ended(ctx)
 			return
 		case q := <-c.ctl:

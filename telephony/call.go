@@ -43,6 +43,9 @@ type call struct {
 	// vm carries routing's overflow to voicemail to the queued call
 	// (voicemail.go); nil for outbound calls.
 	vm chan voicemailRequest
+	// far is the outside party the caller was transferred to
+	// (transferout.go); nil otherwise. The call's goroutine alone uses it.
+	far *farEnd
 }
 
 // admitted is what an INVITE must have before it is answered.

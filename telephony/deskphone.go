@@ -167,6 +167,7 @@ func (s *Server) Ring(ctx context.Context, contact tsunagu.ContactID, agent tsun
 		sess: media.NewSession(conn, params), stop: make(chan struct{}), done: make(chan struct{}),
 		log: s.log.With("contact_id", string(contact), "agent_id", string(agent), "sip_call_id", won.InviteRequest.CallID().Value())}
 	d.leg = newDeskLeg(d.sess, d.done)
+	d.leg.hungup = won.Context().Done()
 	if !s.addDesk(d) {
 		conn.Close()
 		go s.byePhone(won)
@@ -474,6 +475,21 @@ type deskLeg struct {
 	out    *frameQueue
 	closed <-chan struct{}
 	pcm    atomic.Pointer[func([]int16)] // OnPCM's receiver
+	// hungup is closed by the phone's BYE (nil for an outside party's
+	// leg, transferout.go): a failed transfer cannot give the caller back.
+	hungup <-chan struct{}
+}
+
+func (l *deskLeg) gone() bool {
+	if l.hungup == nil {
+		return false
+	}
+	select {
+	case <-l.hungup:
+		return true
+	default:
+		return false
+	}
 }
 
 func newDeskLeg(sess *media.Session, closed <-chan struct{}) *deskLeg {

@@ -202,7 +202,7 @@ func first(err error, _ string) error { return err }
 
 // waitEvent returns the next event of typ about contact (any contact when
 // contact is ""), failing after a deadline.
-func (c *deskCenter) waitEvent(t *testing.T, typ tsunagu.EventType, contact tsunagu.ContactID) tsunagu.Event {
+func (c *center) waitEvent(t *testing.T, typ tsunagu.EventType, contact tsunagu.ContactID) tsunagu.Event {
 	t.Helper()
 	deadline := time.After(25 * time.Second)
 	for {

@@ -79,37 +79,10 @@ func (s *Server) Dial(ctx context.Context, oc OutboundCall) error {
 	if !s.enter() {
 		return tsunagu.Errorf(tsunagu.EUNAVAILABLE, "The phone system is shutting down.")
 	}
-	conn, err := media.Listen(s.cfg.MediaIP, s.cfg.RTPPortMin, s.cfg.RTPPortMax)
+	d, conn, err := s.inviteTrunk(ctx, number, host, port, oc.CallerID, oc.Route)
 	if err != nil {
 		s.calls.Done()
-		return tsunagu.Errorf(tsunagu.EUNAVAILABLE, "No RTP port.")
-	}
-	req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: number, Host: host, Port: port})
-	if oc.Route.Transport != "" {
-		req.SetTransport(strings.ToUpper(oc.Route.Transport))
-	}
-	me := s.cfg.MediaIP.String()
-	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: oc.CallerID, Host: me}, Params: sip.NewParams()}
-	if oc.CallerID == "" {
-		from.Address.User = "anonymous"
-	}
-	from.Params.Add("tag", sip.GenerateTagN(16))
-	req.AppendHeader(from)
-	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: number, Host: host, Port: port}, Params: sip.NewParams()})
-	if oc.CallerID != "" {
-		// The caller ID a trusted carrier passes on (RFC 3325), the
-		// queue's number rather than whatever From says.
-		req.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+oc.CallerID+"@"+me+">"))
-	}
-	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(deskOffer(conn.LocalAddr(), sessionID()))
-	// The INVITE transaction outlives ctx (the API request): cancelling
-	// the wait is how CANCEL is sent.
-	d, err := s.dua.WriteInvite(context.WithoutCancel(ctx), req)
-	if err != nil {
-		conn.Close()
-		s.calls.Done()
-		return &tsunagu.Error{Code: tsunagu.EUNAVAILABLE, Message: "The trunk could not be reached.", Err: err}
+		return err
 	}
 	id := d.InviteRequest.CallID().Value()
 	c := &call{s: s, dialog: d, contact: oc.Contact, ctl: make(chan request), gone: make(chan struct{}),
@@ -121,9 +94,67 @@ func (s *Server) Dial(ctx context.Context, oc OutboundCall) error {
 	}
 	s.dialingOut[oc.Contact.ID] = c
 	s.mu.Unlock()
-	c.log.Info("outbound call dialling", "transport", req.Transport())
+	c.log.Info("outbound call dialling", "transport", d.InviteRequest.Transport())
 	go c.dialOut(oc, d, conn)
 	return nil
+}
+
+// inviteTrunk sends the INVITE of a call to number (E.164) over the
+// trunk at host:port, from callerID, with an offer on a new RTP port: an
+// agent's outbound call (Dial) or a caller's transfer to an outside number
+// (transferout.go). Errors (nothing sent): EUNAVAILABLE without an RTP
+// port or when the trunk cannot be reached.
+func (s *Server) inviteTrunk(ctx context.Context, number, host string, port int, callerID string, route tsunagu.TrunkOutbound) (*sipgo.DialogClientSession, *media.Conn, error) {
+	conn, err := media.Listen(s.cfg.MediaIP, s.cfg.RTPPortMin, s.cfg.RTPPortMax)
+	if err != nil {
+		return nil, nil, tsunagu.Errorf(tsunagu.EUNAVAILABLE, "No RTP port.")
+	}
+	req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: number, Host: host, Port: port})
+	if route.Transport != "" {
+		req.SetTransport(strings.ToUpper(route.Transport))
+	}
+	me := s.cfg.MediaIP.String()
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: callerID, Host: me}, Params: sip.NewParams()}
+	if callerID == "" {
+		from.Address.User = "anonymous"
+	}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: number, Host: host, Port: port}, Params: sip.NewParams()})
+	if callerID != "" {
+		// The caller ID a trusted carrier passes on (RFC 3325), the
+		// queue's number rather than whatever From says.
+		req.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+callerID+"@"+me+">"))
+	}
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(deskOffer(conn.LocalAddr(), sessionID()))
+	// The INVITE transaction outlives ctx (the API request): cancelling
+	// the wait is how CANCEL is sent.
+	d, err := s.dua.WriteInvite(context.WithoutCancel(ctx), req)
+	if err != nil {
+		conn.Close()
+		return nil, nil, &tsunagu.Error{Code: tsunagu.EUNAVAILABLE, Message: "The trunk could not be reached.", Err: err}
+	}
+	return d, conn, nil
+}
+
+// waitTrunk waits in its own goroutine for the trunk's final answer to d's
+// INVITE, with the route's digest credentials for a challenge; ringing is
+// called once, at the first 180 or 183. Cancelling ctx sends CANCEL; the
+// channel receives WaitAnswer's result once (nil: answered).
+func waitTrunk(ctx context.Context, d *sipgo.DialogClientSession, route tsunagu.TrunkOutbound, ringing func(status int)) <-chan error {
+	var once sync.Once
+	answered := make(chan error, 1)
+	go func() {
+		answered <- d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: route.Username, Password: route.Password,
+			OnResponse: func(res *sip.Response) error {
+				if res.StatusCode == 180 || res.StatusCode == 183 {
+					once.Do(func() { ringing(res.StatusCode) })
+				}
+				return nil
+			}})
+	}()
+	return answered
 }
 
 // splitTarget reads a trunk's host:port.
@@ -161,17 +192,7 @@ func (c *call) dialOut(oc OutboundCall, d *sipgo.DialogClientSession, conn *medi
 		timeout = DefaultRingTimeout
 	}
 	wctx, wcancel := context.WithTimeout(ctx, timeout)
-	var ringOnce sync.Once
-	answered := make(chan error, 1)
-	go func() {
-		answered <- d.WaitAnswer(wctx, sipgo.AnswerOptions{Username: oc.Route.Username, Password: oc.Route.Password,
-			OnResponse: func(res *sip.Response) error {
-				if res.StatusCode == 180 || res.StatusCode == 183 {
-					ringOnce.Do(func() { c.ringing(ctx, res.StatusCode) })
-				}
-				return nil
-			}})
-	}()
+	answered := waitTrunk(wctx, d, oc.Route, func(status int) { c.ringing(ctx, status) })
 	var err error
 	cancelled := false
 wait:

@@ -30,8 +30,14 @@ type outVoice struct {
 	db  *sqlite.DB
 }
 
-func (v *outVoice) Connect(context.Context, *tsunagu.Contact) error {
-	return tsunagu.Errorf(tsunagu.ECONFLICT, "no inbound calls in these tests")
+// Connect bridges an inbound caller with the agent's browser, as serve's
+// voice does (the transfers to an outside number, transferout_test.go).
+func (v *outVoice) Connect(ctx context.Context, c *tsunagu.Contact) error {
+	leg, ok := v.sp.Leg(c.AgentID)
+	if !ok {
+		return tsunagu.Errorf(tsunagu.ECONFLICT, "no softphone")
+	}
+	return v.srv.Connect(ctx, c.ID, leg)
 }
 func (v *outVoice) Hangup(ctx context.Context, id tsunagu.ContactID) error {
 	return v.srv.Hangup(ctx, id)

@@ -2,6 +2,7 @@ package telephony
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,9 +21,18 @@ import (
 // (DeskTransferer → dispatch.Transfer: the caller hears music and waits at
 // the head of the target's line), and end the subscription with a NOTIFY
 // carrying the outcome: "SIP/2.0 200 OK", or the failure (404 unknown
-// target, 403 an outside number, 480 the agent is not logged in, …) — then
-// the call simply continues with the agent. After a 200 we hang up the
-// phone's leg (BYE), as the phone's own BYE would.
+// target, 403 an outside number the trunk's policy does not allow, 480
+// the agent is not logged in, …) — then the call simply continues with the
+// agent. After a 200 we hang up the phone's leg (BYE), as the phone's own
+// BYE would.
+//
+// An outside number goes the same way (dispatch.Transfer with a number,
+// transferout.go), and its final NOTIFY waits for the outside party, as
+// RFC 3515 §2.4.5 has it report the outcome of the new call: "200 OK" once
+// it answered and the caller talks with it; its refusal ("486 Busy Here",
+// "480 Temporarily Unavailable" when it did not answer) when not — the
+// caller is then back with the agent. A phone that hung up before the
+// outcome has let the caller go: routing queues them again.
 //
 // What the Refer-To user part names, first match wins:
 //
@@ -31,8 +41,9 @@ import (
 //     e.g. "2": what a keypad can dial);
 //  3. an agent's SIP username (as their desk phone registers, e.g.
 //     "desk-202" or "202") in the same tenant;
-//  4. a telephone number: refused with 403 — the center transfers to no
-//     outside number yet (the API has no such target);
+//  4. a telephone number: an outside number, dialled over the outbound
+//     trunk when its policy allows it (403 otherwise; 480 without an
+//     outbound trunk);
 //  5. anything else: 404.
 //
 // REFER anywhere else is refused: from the caller's side (a trunk) with
@@ -53,9 +64,6 @@ type DeskTransferer interface {
 type queueLister interface {
 	ListQueues(ctx context.Context, tenant tsunagu.TenantID) ([]tsunagu.Queue, error)
 }
-
-// errExternal refuses a transfer to an outside number.
-var errExternal = tsunagu.Errorf(tsunagu.EFORBIDDEN, "Transfers to outside numbers are not allowed.")
 
 // onRefer serves REFER: a desk phone's transfer, else refused.
 func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
@@ -112,7 +120,8 @@ func (s *Server) deskRefer(d *desk, req *sip.Request, tx sip.ServerTransaction) 
 	}
 	s.respond(req, tx, 202, "Accepted", append(extra, s.contactHeader(req.Transport()))...)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// Long enough for an outside number to ring out (transferout.go).
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second+DefaultTransferRingTimeout)
 	defer cancel()
 	id := fmt.Sprint(req.CSeq().SeqNo) // Event: refer;id= (RFC 3515 §2.4.6)
 	if sub {
@@ -120,6 +129,7 @@ func (s *Server) deskRefer(d *desk, req *sip.Request, tx sip.ServerTransaction) 
 	}
 	code, reason := 200, "OK"
 	to, err := s.referTarget(ctx, d.tenant, user)
+	letGo := false // the caller has left this phone, transferred or not
 	if err == nil {
 		// Out of the desk map before routing acts: the next operator's
 		// phone may ring for this very contact at once (addDesk).
@@ -129,20 +139,38 @@ func (s *Server) deskRefer(d *desk, req *sip.Request, tx sip.ServerTransaction) 
 		}
 		s.mu.Unlock()
 		err = h.DeskTransfer(ctx, d.tenant, d.contact, d.agent, to)
-		if err != nil {
+		if err == nil && to.Number != "" {
+			if o, ok := s.awaitTransferOut(ctx, d.contact); !ok || !o.Answered {
+				err = &farRefused{o}
+				letGo = ok && !o.Returned // routing queues the caller again
+			}
+		}
+		if err != nil && !letGo {
 			s.mu.Lock()
-			if s.desks[d.contact] == nil {
-				s.desks[d.contact] = d
+			select {
+			case <-d.done: // the caller's call ended meanwhile
+			default:
+				if s.desks[d.contact] == nil {
+					s.desks[d.contact] = d
+				}
 			}
 			s.mu.Unlock()
 		}
 	}
 	if err != nil {
 		code, reason = referStatus(err)
-		d.log.Info("desk phone transfer refused", "sip_status", code, "reason", tsunagu.ErrorCode(err))
+		why := tsunagu.ErrorCode(err)
+		if f, ok := errors.AsType[*farRefused](err); ok {
+			why = "outside_" + f.o.Reason
+		}
+		d.log.Info("desk phone transfer refused", "sip_status", code, "reason", why)
+		if letGo {
+			d.transferred.Store(true) // the phone's BYE does not end the caller's call
+		}
 	} else {
 		d.transferred.Store(true)
-		d.log.Info("desk phone transferred the call", "queue_id", string(to.QueueID), "to_agent_id", string(to.AgentID), "leader", to.Leader)
+		d.log.Info("desk phone transferred the call", "queue_id", string(to.QueueID), "to_agent_id", string(to.AgentID), "leader", to.Leader,
+			"outside_number", to.Number != "")
 	}
 	if sub {
 		d.notify(ctx, id, code, reason, true)
@@ -184,7 +212,7 @@ func (s *Server) referTarget(ctx context.Context, tenant tsunagu.TenantID, user 
 		}
 	}
 	if _, err := tsunagu.NormalizePhone(user); err == nil {
-		return tsunagu.TransferTarget{}, errExternal
+		return tsunagu.TransferTarget{Number: user}, nil // routing applies the trunk's policy
 	}
 	return tsunagu.TransferTarget{}, tsunagu.Errorf(tsunagu.ENOTFOUND, "No queue, agent or leader by that name.")
 }
@@ -196,6 +224,9 @@ func (s *Server) referTarget(ctx context.Context, tenant tsunagu.TenantID, user 
 // server error, and a target routing rejects (EINVALID: unknown queue, the
 // agent themselves) is 404.
 func referStatus(err error) (int, string) {
+	if f, ok := errors.AsType[*farRefused](err); ok {
+		return f.status()
+	}
 	switch tsunagu.ErrorCode(err) {
 	case tsunagu.ECONFLICT:
 		return 480, "Temporarily Unavailable"
@@ -203,6 +234,32 @@ func referStatus(err error) (int, string) {
 		return 404, "Not Found"
 	}
 	return status(err)
+}
+
+// farRefused is a transfer to an outside number that was not answered.
+type farRefused struct{ o tsunagu.TransferOutcome }
+
+func (f *farRefused) Error() string {
+	return fmt.Sprintf("the outside number did not answer (%s, %d)", f.o.Reason, f.o.Status)
+}
+
+// status is the final NOTIFY's sipfrag: the outside party's own refusal,
+// else 480 (no answer, or the call ended first).
+func (f *farRefused) status() (int, string) {
+	switch f.o.Status {
+	case 486:
+		return 486, "Busy Here"
+	case 600:
+		return 600, "Busy Everywhere"
+	case 603:
+		return 603, "Decline"
+	case 404, 484, 604:
+		return 404, "Not Found"
+	}
+	if f.o.Reason == "failed" {
+		return 503, "Service Unavailable"
+	}
+	return 480, "Temporarily Unavailable"
 }
 
 // notify sends the phone a NOTIFY about its REFER (RFC 3515 §2.4.4): the

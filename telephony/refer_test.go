@@ -52,7 +52,7 @@ func TestDeskPhone_Refer(t *testing.T) {
 			var e1, e2, callerErr error
 			var trace1 string
 			wg.Go(func() {
-				e1, trace1 = sippPhone(t, c.srv, "agent_refer.xml", "desk-601", uas1, map[string]string{"transfer_to": tc.to})
+				e1, trace1 = sippPhone(t, c.srv, "agent_refer.xml", "desk-601", uas1, map[string]string{"refused": "nobody", "transfer_to": tc.to})
 			})
 			wg.Go(func() { e2, _ = sippPhone(t, c.srv, "agent_answer.xml", "desk-602", uas2, nil) })
 			wg.Go(func() { callerErr, _ = sipp(t, c.srv, "uac_transfer.xml", dialled, "-rtp_echo") })

@@ -137,6 +137,9 @@ type Server struct {
 	contacts map[tsunagu.ContactID]*call
 	// dialingOut finds an outbound call still ringing, for Hangup (CANCEL).
 	dialingOut map[tsunagu.ContactID]*call
+	// transfersOut hold the outcome of each caller's last transfer to an
+	// outside number, for the desk phone's REFER (transferout.go).
+	transfersOut map[tsunagu.ContactID]chan tsunagu.TransferOutcome
 
 	// Agents' desk phones (registrar.go, digest.go, guard.go, deskphone.go).
 	reg       *registrar

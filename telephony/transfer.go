@@ -26,6 +26,7 @@ const (
 	xferRequeue xferKind = iota + 1
 	xferConsultJoin
 	xferConsultEnd
+	xferNumber // to an outside number (transferout.go)
 )
 
 // xferOp is a transfer request to a connected call (request.xfer).
@@ -33,6 +34,9 @@ type xferOp struct {
 	kind     xferKind
 	leg      media.Leg // ConsultJoin: the consulted operator's leg
 	complete bool      // ConsultEnd
+	// TransferOut: the number to call, and where its outcome goes.
+	out    *NumberTransfer
+	result chan tsunagu.TransferOutcome
 }
 
 // callAudio is what the connected call's loop (bridged) lends to a transfer:
@@ -96,6 +100,12 @@ func (c *call) transfer(ctx context.Context, q request, a callAudio) bool {
 	case xferConsultJoin:
 		a.hold()
 		return c.consult(ctx, q, a)
+	case xferNumber:
+		if c.far != nil {
+			q.reply <- errTransferring // already with an outside party
+			return false
+		}
+		return c.transferOut(ctx, q, a)
 	default:
 		// A cancel before the consulted operator answered: the caller
 		// comes back to the operator (attach is idempotent on hold).

@@ -5,6 +5,7 @@ import (
 
 	"tsunagu"
 	"tsunagu/dispatch"
+	"tsunagu/telephony"
 )
 
 var _ dispatch.TransferPhone = voice{}
@@ -29,4 +30,13 @@ func (v voice) ConsultJoin(ctx context.Context, id tsunagu.ContactID, agent tsun
 // the first operator again.
 func (v voice) ConsultEnd(ctx context.Context, id tsunagu.ContactID, complete bool) error {
 	return v.tel.ConsultEnd(ctx, id, complete)
+}
+
+var _ dispatch.NumberPhone = voice{}
+
+// TransferOut dials an outside number for the caller over the outbound
+// trunk (a blind transfer to a number): the operator's leg hears the
+// ringback, then the caller talks with the outside party.
+func (v voice) TransferOut(ctx context.Context, id tsunagu.ContactID, number, callerID string, route tsunagu.TrunkOutbound, done func(tsunagu.TransferOutcome)) error {
+	return v.tel.TransferOut(ctx, id, telephony.NumberTransfer{Number: number, CallerID: callerID, Route: route, Done: done})
 }
