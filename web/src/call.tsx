@@ -64,6 +64,7 @@ export function Call({
   const [escEvents, setEscEvents] = useState<TsunaguEvent[]>([]);
   const [callback, setCallback] = useState(false); // a waiting caller asked to be called back (docs/telephony.md)
   const [keypad, setKeypad] = useState(false); // the DTMF keypad (keypad.tsx)
+  const [outsideRinging, setOutsideRinging] = useState(false); // an outside number rings for a transfer (transfer.tsx): no hold
   const keypadButton = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLElement>(null);
   const loadCustomer = async (id: string, self: string) => {
@@ -138,7 +139,7 @@ export function Call({
     phase === 'ringing'
       ? { answer, decline }
       : phase === 'connected'
-        ? { hold: heldSince === null ? hold : resume, mute, hangup, keypad: () => setKeypad((k) => !k) }
+        ? { ...(outsideRinging ? {} : { hold: heldSince === null ? hold : resume }), mute, hangup, keypad: () => setKeypad((k) => !k) }
         : {},
   );
   const heldSecs = heldSince === null ? 0 : Math.max(0, Math.round((now - heldSince) / 1000));
@@ -236,7 +237,7 @@ export function Call({
       {phase === 'connected' && (
         <div class="buttons">
           {heldSince === null ? (
-            <button onClick={hold} {...keyAttrs(t.hold, 'hold')}>
+            <button onClick={hold} disabled={outsideRinging} {...keyAttrs(t.hold, 'hold')}>
               {t.hold}
             </button>
           ) : (
@@ -260,7 +261,8 @@ export function Call({
         <Keypad t={t} contactId={contactId} held={heldSince !== null} onClose={() => (setKeypad(false), keypadButton.current?.focus())} />
       )}
       {phase === 'connected' && <AskLeader t={t} contactId={contactId} events={escEvents} />}
-      <Transfer t={t} contactId={contactId} phase={phase === 'dialing' ? 'ringing' : phase} onTransferred={() => setPhase('wrapup')} onLeave={onDone} />
+      <Transfer t={t} contactId={contactId} phase={phase === 'dialing' ? 'ringing' : phase} onTransferred={() => setPhase('wrapup')} onLeave={onDone}
+        onOutside={setOutsideRinging} />
       {phase === 'wrapup' && <WrapUp t={t} contactId={contactId} queueId={queue?.id} acwSeconds={queue?.acw_seconds ?? 0} onDone={onDone} />}
       {error && (
         <p class="error" role="alert">
