@@ -22,6 +22,7 @@ AGENTS=${AGENTS:-300}     # registered agent phones (>= RATE * talk seconds for 
 RATE=${RATE:-100}         # new calls per second
 CALLS=${CALLS:-3000}      # calls per run
 TALK=${TALK:-10000}       # ms an agent talks before hanging up (the issue asks 30 s; see docs/benchmarks.md)
+LOG_LEVEL=${LOG_LEVEL:-warn} # info: per-call media counts in the log, summed after the run (RTP loss)
 ECHO=${ECHO:-0}           # 1: both sipps also echo every RTP packet they receive (-rtp_echo), as
                           # before Nov 26: our own packets come back (dropped as a loop) on both legs
 BASE=${BASE:-25000}       # ports BASE..BASE+99 (SIP), RTP 30000-39999
@@ -61,7 +62,7 @@ sip: "$SIPADDR"
 rtp_port_min: 30000
 rtp_port_max: 39999
 sip_flood_limit: 0
-log_level: warn
+log_level: $LOG_LEVEL
 YAML
 PPROF=${PROFILE:+127.0.0.1:$((BASE + 81 + 1))}
 TSUNAGU_PPROF=$PPROF "$work/tsunagu" serve --config "$work/cfg.yaml" --demo > "$work/tsunagu.out" 2> "$work/tsunagu.log" &
@@ -154,6 +155,47 @@ for k, v in lat.items():
         out.append(f"from {k.split(':')[1]}: p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {v[-1]:.1f} ms ({len(v)} rings)")
 print("; ".join(out) or "no rings measured")
 PY
+# Peak bridged calls (contact:connected -> contact:ended, event log) and,
+# with LOG_LEVEL=info, the media counts of every call from its log lines:
+# what the callers' and agents' sipps sent (g711a.pcap, 236 packets each
+# leg unless the call ends first) against what reached us, and the
+# recorders' dropped frames.
+python3 - "$work" "$HTTP" "$TOKEN" <<'PY' > "$work/media.txt"
+import json, sys, urllib.request, datetime
+work, http, token = sys.argv[1:4]
+after, marks = 0, []
+while True:
+    req = urllib.request.Request(f"http://{http}/api/v1/events?since={after}&limit=5000", headers={"Authorization": "Bearer " + token})
+    page = json.load(urllib.request.urlopen(req))
+    if page["last_seq"] <= after: break
+    after = page["last_seq"]
+    for e in page["events"]:
+        t = datetime.datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp()
+        if e["type"] == "contact:connected": marks.append((t, 1))
+        elif e["type"] == "contact:ended": marks.append((t, -1))
+cur = peak = 0
+for _, d in sorted(marks):
+    cur += d; peak = max(peak, cur)
+out = [f"peak bridged calls {peak}"]
+media, desk, bridge, rec = [], [], [], []
+for line in open(f"{work}/tsunagu.log", errors="replace"):
+    try: r = json.loads(line)
+    except ValueError: continue
+    m = r.get("msg")
+    if m == "call media": media.append(r)
+    elif m == "desk phone media": desk.append(r)
+    elif m == "call bridge": bridge.append(r)
+    elif m == "recording stopped": rec.append(r)
+if media:
+    out.append(f"caller legs {len(media)}: received {sum(r['rtp_received'] for r in media)} RTP packets, sent {sum(r['rtp_sent'] for r in media)}")
+if desk:
+    out.append(f"agent phones {len(desk)}: received {sum(r['rtp_received'] for r in desk)} RTP packets, sent {sum(r['rtp_sent'] for r in desk)}")
+if bridge:
+    out.append(f"mixers {len(bridge)}: {sum(r['from_agent'] for r in bridge)} frames from agents, {sum(r['to_agent'] for r in bridge)} to agents, dropped {sum(r['dropped'] for r in bridge)}")
+if rec:
+    out.append(f"recordings {len(rec)}: {sum(r['seconds'] for r in rec)} s, dropped frames {sum(r['dropped_frames'] for r in rec)}")
+print("; ".join(out))
+PY
 kill "$APID" 2>/dev/null || true
 
 echo "== kamailio: the same calls through a stateful proxy with dialog tracking"
@@ -216,6 +258,7 @@ echo "          RSS $((rss0 / 1024)) MiB idle -> $((peak_rss / 1024)) MiB peak: 
 echo "          queue -> first ring: $(cat "$work/ring.txt")"
 echo "          CPU $tcpu s: $(echo "scale=1; $ok_t / $tcpu" | bc) completed calls per CPU-second"
 echo "kamailio: completed $ok_k, failed $fail_k; CPU $kcpu s: $(echo "scale=1; $ok_k / $kcpu" | bc) completed calls per CPU-second"
+echo "          $(cat "$work/media.txt")"
 echo "load average (1 min) at start/end: tsunagu $load_t0/$load_t1, kamailio $load_k0/$load_k1"
 [ -n "$PPROF" ] && echo "CPU profile: go tool pprof -top $work/tsunagu $work/cpu.pprof"
 echo "ratio:    tsunagu / kamailio = $(echo "scale=3; ($ok_t / $tcpu) / ($ok_k / $kcpu)" | bc)"
