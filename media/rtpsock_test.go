@@ -62,3 +62,42 @@ func TestSession_BurstAndIPv6(t *testing.T) {
 		})
 	}
 }
+
+// A pacer that wakes up late sends the frames that fell due meanwhile, back
+// to back and in sequence, up to maxCatchUp; beyond that it skips and
+// counts them rather than falling further behind.
+func TestPacer_CatchesUp(t *testing.T) {
+	peer := listenPeer(t)
+	conn, err := Listen(netip.MustParseAddr("127.0.0.1"), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s := NewSession(conn, Params{Remote: addrOf(peer), Codec: PCMU, PayloadType: 0})
+	s.initSend(func() {}) // driven by this test's steps, not a running pacer
+	var p pacer
+	rx := newRxBatch()
+	batch := []*Session{s}
+
+	done := p.step(batch, rx, 1, 0)        // on time: one frame
+	done = p.step(batch, rx, done+3, done) // 60 ms late: three
+	skipped := Skipped()
+	done = p.step(batch, rx, done+10, done) // 200 ms late: three, seven skipped
+	if done != 14 {
+		t.Errorf("frames done %d, want 14", done)
+	}
+	if got := Skipped() - skipped; got != 10-maxCatchUp {
+		t.Errorf("skipped %d, want %d", got, 10-maxCatchUp)
+	}
+	want := 1 + 3 + maxCatchUp
+	first := readPacket(t, peer)
+	for i := 1; i < want; i++ {
+		p := readPacket(t, peer)
+		if p.SequenceNumber != first.SequenceNumber+uint16(i) || p.Timestamp != first.Timestamp+uint32(i*frameSamples) {
+			t.Fatalf("packet %d: seq %d ts %d after seq %d ts %d", i, p.SequenceNumber, p.Timestamp, first.SequenceNumber, first.Timestamp)
+		}
+	}
+	if st := s.Stats(); st.Sent != int64(want) {
+		t.Errorf("sent %d, want %d", st.Sent, want)
+	}
+}

@@ -166,15 +166,7 @@ func (s *Session) Stop(p *Playback) {
 func (s *Session) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Random initial sequence number and timestamp (RFC 3550 §5.1).
-	s.sendMu.Lock()
-	s.send = sendState{
-		h: rtp.Header{Version: 2, PayloadType: s.params.PayloadType, SequenceNumber: uint16(random32()),
-			Timestamp: random32(), SSRC: s.ssrc, Marker: true},
-		pcm: make([]int16, frameSamples), payload: make([]byte, frameSamples), buf: make([]byte, 12+frameSamples),
-		fail: cancel, // a dead socket ends the session
-	}
-	s.sendMu.Unlock()
+	s.initSend(cancel) // a dead socket ends the session
 	p := pacerFor()
 	p.add(s)
 	<-ctx.Done()
@@ -190,6 +182,19 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	return nil
+}
+
+// initSend readies the sender: random initial sequence number and
+// timestamp (RFC 3550 §5.1); fail is called if the socket dies.
+func (s *Session) initSend(fail context.CancelFunc) {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	s.send = sendState{
+		h: rtp.Header{Version: 2, PayloadType: s.params.PayloadType, SequenceNumber: uint16(random32()),
+			Timestamp: random32(), SSRC: s.ssrc, Marker: true},
+		pcm: make([]int16, frameSamples), payload: make([]byte, frameSamples), buf: make([]byte, 12+frameSamples),
+		fail: fail,
+	}
 }
 
 func random32() uint32 {

@@ -21,6 +21,7 @@ import (
 	"tsunagu/dispatch"
 	"tsunagu/floor"
 	"tsunagu/httpapi"
+	"tsunagu/media"
 	"tsunagu/inmem"
 	"tsunagu/kb"
 	"tsunagu/softphone"
@@ -143,6 +144,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tsunagu_bus_subscribers", Help: "In-process event bus subscribers."},
 		func() float64 { return float64(bus.Subscribers()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tsunagu_rtp_frames_skipped_total",
+		Help: "20 ms RTP frames the senders skipped because they woke up too late (the machine was overloaded)."},
+		func() float64 { return float64(media.Skipped()) }))
 	api := httpapi.New(httpapi.Config{
 		Store: db, Bus: bus, Log: log, Registry: reg, Version: versionString(),
 		SecureCookies: cfg.TLSCert != "", BodyLimit: cfg.BodyLimitBytes, SessionTTL: cfg.SessionTTL.Duration,
