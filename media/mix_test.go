@@ -232,12 +232,20 @@ func BenchmarkMixer_Frame(b *testing.B) {
 		m.Read(p)
 		drain(m.toAgent)
 		drain(sup.out)
-		rec.step(<-rec.full)
+		select {
+		case f := <-rec.full: // a batch every recBatchFrames frames
+			rec.step(f)
+		default:
+		}
 		now = now.Add(20 * time.Millisecond)
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/frame")
+	rec.handOver()
 	close(rec.full)
+	for f := range rec.full {
+		rec.step(f)
+	}
 	if err := rec.w.Flush(); err != nil {
 		b.Fatal(err)
 	}

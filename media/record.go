@@ -21,17 +21,16 @@ const (
 	wavHeaderLen   = 44
 	recChannels    = 2
 	recFrameBytes  = frameSamples * recChannels * 2 // one 20 ms stereo frame
+	recBatchFrames = 10                             // frames handed to the writer at a time (200 ms)
 	recQueueFrames = 50                             // 1 s between the media path and the disk
-	recKickFrames  = 10                             // the writer wakes for 200 ms of frames at a time
 )
 
 // Recorder writes a stereo recording incrementally. Write is called on the
 // media path every 20 ms and never blocks: frames go through a bounded queue
-// (one second) to a goroutine that owns the file, woken once per ten frames
-// rather than per frame (with hundreds of calls recorded, a wake-up per
-// frame per call was scheduler work out of all proportion to a 640-byte
-// copy); when the disk falls that
-// far behind, frames are dropped and counted, and the gap is written as
+// (one second) to a goroutine that owns the file, ten frames at a time
+// rather than one (with hundreds of calls recorded, a hand-over and a
+// wake-up per frame per call was scheduler work out of all proportion to a
+// 640-byte copy); when the disk falls that far behind, frames are dropped and counted, and the gap is written as
 // silence so that the channels and the clock stay in step. The header's
 // sizes are written as "unknown" (0xFFFFFFFF, as streaming writers do) at
 // the start, so a file cut short by a crash still plays, and fixed at Close.
@@ -39,11 +38,11 @@ type Recorder struct {
 	f *os.File
 	w *bufio.Writer
 
-	// free and full hold preallocated frame buffers: Write takes one from
-	// free and hands it to full, the writer returns it; nothing allocates
-	// per frame.
-	free, full chan *recFrame
-	kick       chan struct{} // "frames are waiting", at most one pending
+	// free and full hold preallocated batches of frames: Write fills one
+	// taken from free (cur) and hands it to full, the writer returns it;
+	// nothing allocates per frame.
+	free, full chan *recBatch
+	cur        *recBatch // being filled, under mu
 	done       chan struct{}
 
 	paused  atomic.Bool
@@ -79,10 +78,10 @@ func openRecorder(path string, start time.Time) (*Recorder, error) {
 		return nil, fmt.Errorf("media: recording: %w", err)
 	}
 	r := &Recorder{f: f, w: bufio.NewWriterSize(f, 32<<10), start: start,
-		free: make(chan *recFrame, recQueueFrames), full: make(chan *recFrame, recQueueFrames),
-		kick: make(chan struct{}, 1), done: make(chan struct{})}
-	for range recQueueFrames {
-		r.free <- new(recFrame)
+		free: make(chan *recBatch, recQueueFrames/recBatchFrames), full: make(chan *recBatch, recQueueFrames/recBatchFrames),
+		done: make(chan struct{})}
+	for range recQueueFrames / recBatchFrames {
+		r.free <- new(recBatch)
 	}
 	if _, err := r.w.Write(wavHeader(0xFFFFFFFF)); err != nil {
 		f.Close()
@@ -154,27 +153,32 @@ func (r *Recorder) Write(now time.Time, left, right []int16) {
 	r.put(left, right)
 }
 
-// recFrame is one queued stereo frame and its place in the file (in
-// frames from the start), so the writer puts silence where frames were
-// dropped.
-type recFrame struct {
+// recBatch is up to recBatchFrames consecutive stereo frames and the place
+// of the first in the file (in frames from the start), so the writer puts
+// silence where frames were dropped.
+type recBatch struct {
 	n int64
-	b [recFrameBytes]byte
+	k int
+	b [recBatchFrames * recFrameBytes]byte
 }
 
-// put queues one frame, interleaving the channels (nil is silence).
+// put queues one frame, interleaving the channels (nil is silence). Under mu.
 func (r *Recorder) put(left, right []int16) {
 	n := r.queued / frameSamples
 	r.queued += frameSamples
-	var f *recFrame
-	select {
-	case f = <-r.free:
-	default:
-		r.dropped.Add(1)
-		return
+	if r.cur != nil && r.cur.n+int64(r.cur.k) != n {
+		r.handOver() // a jump: the frame starts a batch of its own
 	}
-	f.n = n
-	b := f.b[:]
+	if r.cur == nil {
+		select {
+		case r.cur = <-r.free:
+			r.cur.n, r.cur.k = n, 0
+		default: // the writer is a second behind
+			r.dropped.Add(1)
+			return
+		}
+	}
+	b := r.cur.b[r.cur.k*recFrameBytes : (r.cur.k+1)*recFrameBytes]
 	for i := range frameSamples {
 		var l, rr int16
 		if i < len(left) {
@@ -186,47 +190,39 @@ func (r *Recorder) put(left, right []int16) {
 		binary.LittleEndian.PutUint16(b[4*i:], uint16(l))
 		binary.LittleEndian.PutUint16(b[4*i+2:], uint16(rr))
 	}
-	r.full <- f // never blocks: there are only recQueueFrames buffers
-	if len(r.full) >= recKickFrames {
-		select {
-		case r.kick <- struct{}{}:
-		default: // already kicked
-		}
+	r.cur.k++
+	if r.cur.k == recBatchFrames {
+		r.handOver()
 	}
 }
 
-// run owns the file: it writes queued frames when kicked and, once Close
-// has closed full and kick, the rest, with silence in the place of frames
-// that were dropped, so a slow disk costs audio, never alignment.
+// handOver gives the batch being filled to the writer. Under mu.
+func (r *Recorder) handOver() {
+	if r.cur == nil {
+		return
+	}
+	if r.cur.k > 0 {
+		r.full <- r.cur // never blocks: there are only so many batches
+	} else {
+		r.free <- r.cur
+	}
+	r.cur = nil
+}
+
+// run owns the file: it writes queued batches until Close closes full,
+// with silence in the place of frames that were dropped, so a slow disk
+// costs audio, never alignment.
 func (r *Recorder) run() {
 	defer close(r.done)
-	for range r.kick {
-		r.drain()
-	}
 	for f := range r.full {
 		r.step(f)
 	}
 }
 
-// drain writes the frames queued so far.
-func (r *Recorder) drain() {
-	for {
-		select {
-		case f, ok := <-r.full:
-			if !ok {
-				return
-			}
-			r.step(f)
-		default:
-			return
-		}
-	}
-}
-
-// step writes one queued frame in its place and frees its buffer.
-func (r *Recorder) step(f *recFrame) {
+// step writes one queued batch in its place and frees its buffer.
+func (r *Recorder) step(f *recBatch) {
 	r.silence(f.n * frameSamples)
-	r.write(f.b[:])
+	r.write(f.b[:f.k*recFrameBytes])
 	r.free <- f
 }
 
@@ -278,8 +274,8 @@ func (r *Recorder) Close() error {
 		return nil
 	}
 	r.closed = true
+	r.handOver()
 	close(r.full)
-	close(r.kick)
 	queued := r.queued
 	r.mu.Unlock()
 	<-r.done
