@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,6 +52,7 @@ type browserRun struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	lines  *bufio.Scanner
+	stdin  io.WriteCloser // for scripts that wait for the Go side (send)
 	stderr strings.Builder
 }
 
@@ -62,12 +65,25 @@ func startBrowser(t *testing.T, ctx context.Context, chromium, script, url strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	if b.stdin, err = b.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	b.cmd.Stderr = &b.stderr
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	b.lines = bufio.NewScanner(out)
 	return b
+}
+
+// send writes one line to the script's stdin: the go-ahead a script waits
+// for (web/e2e/*.mjs read it with readline) once the Go side has checked
+// what it must before the page goes on.
+func (b *browserRun) send(line string) {
+	b.t.Helper()
+	if _, err := fmt.Fprintln(b.stdin, line); err != nil {
+		b.t.Fatalf("browser stdin: %v", err)
+	}
 }
 
 // waitLine waits for the script to print a line starting with prefix.

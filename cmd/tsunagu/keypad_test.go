@@ -66,6 +66,9 @@ func TestBrowser_Keypad(t *testing.T) {
 		t.Fatal(err)
 	}
 	browser.waitLine("KEYED")
+	// The page goes on (hold, hang-up) once the caller has heard the
+	// digits: "sent" on the keypad means queued on the call, and a
+	// hang-up a moment later would cut the last ones off.
 	select {
 	case h := <-got:
 		if h.err != nil || h.digits != "123#" {
@@ -74,6 +77,7 @@ func TestBrowser_Keypad(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the caller received no keypad digits")
 	}
+	browser.send("GO")
 	browser.waitLine("DONE")
 	if err := call.Wait(); err != nil {
 		t.Fatalf("sipp (the caller must get the operator's BYE): %v\n%s\nbrowser:\n%s", err, sippOut.String(), browser.stderr.String())

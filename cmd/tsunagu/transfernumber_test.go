@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -45,23 +44,8 @@ func TestBrowser_TransferNumber(t *testing.T) {
 	answer, answerOut := outsideParty(t, ctx, sipp, "out_answer_hangup.xml", answerPort, "-rtp_echo")
 
 	// The browser reads GO on stdin once the trunk points at the party
-	// that answers (startBrowser, with a stdin).
-	b := &browserRun{t: t}
-	b.cmd = exec.CommandContext(ctx, "node", "../../web/e2e/transfernumber.mjs", s.url, os.Getenv("TSUNAGU_SCREENSHOTS"))
-	b.cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	stdin, err := b.cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := b.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.cmd.Stderr = &b.stderr
-	if err := b.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	b.lines = bufio.NewScanner(out)
+	// that answers.
+	b := startBrowser(t, ctx, chromium, "transfernumber.mjs", s.url)
 	b.waitLine("READY")
 
 	// The caller stays on the line until we send the BYE (here: once the
@@ -79,8 +63,7 @@ func TestBrowser_TransferNumber(t *testing.T) {
 	if code := admin.call("PUT", outbound, fmt.Sprintf(`{"target":"127.0.0.1:%s"}`, answerPort), nil); code != 200 {
 		t.Fatalf("set outbound: %d", code)
 	}
-	fmt.Fprintln(stdin, "GO")
-	stdin.Close()
+	b.send("GO")
 	b.waitLine("DONE")
 	b.wait()
 	if err := answer.Wait(); err != nil {

@@ -3,7 +3,8 @@
 // dispositions (問い合わせ理由 tab, キューごとの結果). Then op01 answers the
 // caller, opens the keypad with Alt+K, presses 1 and 2 with the mouse and
 // types 3 and # on the keyboard; the Go side (cmd/tsunagu/keypad_test.go)
-// reads the RFC 4733 events the caller receives. Then the wrap-up offers
+// reads the RFC 4733 events the caller receives and then writes GO on
+// stdin. Then the wrap-up offers
 // only the dispositions the admin chose. Driven by
 // TestBrowser_Keypad, which places the call once this prints READY:
 //   node web/e2e/keypad.mjs http://127.0.0.1:PORT SCREENSHOT_DIR
@@ -11,9 +12,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
 const [base, shots] = process.argv.slice(2);
+const rl = createInterface({ input: process.stdin });
+const stdin = rl[Symbol.asyncIterator]();
 const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tsunagu-chromium-')), {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
@@ -85,6 +89,9 @@ try {
   assert.equal((await page.getByTestId('keypad-display').textContent()).trim(), '123#');
   if (shots) await page.screenshot({ path: join(shots, 'call-keypad.png'), fullPage: true });
   console.log('KEYED');
+  // The Go side says GO once the caller has received the four digits.
+  assert.equal((await stdin.next()).value, 'GO');
+  rl.close(); // an open stdin would keep node running
   // On hold the keys rest: the digits would reach the music, not the caller.
   await page.keyboard.press('Alt+KeyH');
   await page.getByTestId('hold').waitFor();
