@@ -317,6 +317,9 @@ func (d *Dispatcher) Hangup(ctx context.Context, tid tsunagu.TenantID, id tsunag
 	if ok, err := d.cancelQueueCallback(ctx, c, agent); ok { // a callback still ringing (queuecallback.go)
 		return err
 	}
+	if ok, err := d.hangupConsult(ctx, tid, id, agent); ok { // the consulted agent's phone (transfer.go)
+		return err
+	}
 	if c.AgentID != agent || c.State != tsunagu.ContactConnected || d.xfer.gone(id, agent) {
 		return tsunagu.Errorf(tsunagu.ECONFLICT, "Contact %s is not connected to you.", id)
 	}

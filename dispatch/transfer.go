@@ -316,7 +316,72 @@ func (d *Dispatcher) Consult(ctx context.Context, p *tsunagu.Principal, id tsuna
 		}
 	}
 	d.consultEvent(ctx, tid, id, consulted, tsunagu.EventContactConsultStarted, map[string]any{"from_agent": from, "queue_id": c.QueueID})
+	rc := *c
+	rc.AgentID = consulted
+	d.ringConsult(tid, &rc)
 	return consulted, nil
+}
+
+// ringConsult rings the consulted agent's desk phone, when that is their
+// phone (Ringer, as ring.go does for an offer; c.AgentID is the consulted
+// agent): their answer is Answer, which joins the consultation; a phone
+// that refuses or does not answer cancels it, as Decline at the desk
+// would. The ringing ends with the consultation (finishConsult, consultGone
+// stop it) or with the dispatcher.
+func (d *Dispatcher) ringConsult(tid tsunagu.TenantID, c *tsunagu.Contact) {
+	r, ok := d.Phone.(Ringer)
+	d.mu.Lock()
+	base := d.ctx
+	d.mu.Unlock()
+	if !ok || base == nil {
+		return
+	}
+	rctx, cancel := context.WithCancel(base)
+	x := &ringing{cancel: cancel}
+	d.rings.add(c.ID, x)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer cancel()
+		defer d.rings.remove(c.ID, x)
+		answered, err := r.Ring(rctx, c)
+		if (err == nil && !answered) || (err != nil && rctx.Err() != nil) {
+			return // the agent answers at the desk, or the consultation ended
+		}
+		actx, acancel := context.WithTimeout(context.WithoutCancel(base), 10*time.Second)
+		defer acancel()
+		if err == nil {
+			if _, err = d.Answer(actx, tid, c.ID, c.AgentID); err == nil {
+				return
+			}
+		}
+		d.log().Info("dispatch: consulted desk phone did not take the consultation", "contact_id", c.ID, "agent_id", c.AgentID, "err", err)
+		ok, derr := d.declineConsult(actx, tid, c.ID, c.AgentID)
+		if derr != nil {
+			d.log().Info("dispatch: cancel consultation", "contact_id", c.ID, "err", derr)
+		}
+		if cr, can := d.Phone.(ConsultReleaser); answered && !ok && can {
+			cr.ReleaseConsult(c.ID) // answered as the consultation ended
+		}
+	}()
+}
+
+// ConsultReleaser is a Ringer that can hang up a desk phone answered for a
+// consultation that had ended meanwhile.
+type ConsultReleaser interface {
+	ReleaseConsult(id tsunagu.ContactID)
+}
+
+// hangupConsult is the consulted agent hanging up during a consultation
+// (their desk phone's BYE, through Hangup): it is cancelled, as Decline
+// would. ok is false when agent is not consulted about id.
+func (d *Dispatcher) hangupConsult(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, agent tsunagu.AgentID) (bool, error) {
+	x, ok := d.xfer.get(id)
+	if !ok || x.to != agent {
+		return false, nil
+	}
+	_, err := d.finishConsult(ctx, tid, id, x, false)
+	return true, err
 }
 
 // undoConsult frees a consulted agent when the consultation could not start.
@@ -413,6 +478,9 @@ func (d *Dispatcher) declineConsult(ctx context.Context, tid tsunagu.TenantID, i
 }
 
 func (d *Dispatcher) finishConsult(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, x consult, complete bool) (*tsunagu.Contact, error) {
+	if !x.joined {
+		d.rings.stop(id) // the consulted desk phone rings no more
+	}
 	tp, err := d.transferPhone()
 	if err != nil {
 		return nil, err
@@ -454,6 +522,9 @@ func (d *Dispatcher) consultGone(ctx context.Context, t *tenant, id tsunagu.Cont
 		return
 	}
 	d.xfer.put(id, nil)
+	if !x.joined {
+		d.rings.stop(id)
+	}
 	d.syncAgent(ctx, t, x.to)
 	d.consultEvent(ctx, t.id, id, x.to, tsunagu.EventContactConsultEnded, map[string]any{"outcome": "caller_hung_up", "from_agent": x.from, "to_agent": x.to})
 }

@@ -63,7 +63,7 @@ type admitted struct {
 func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if req.To() != nil {
 		if _, ok := req.To().Params.Get("tag"); ok {
-			if s.deskReinvite(req, tx) {
+			if s.deskReinvite(req, tx) || s.consultReinvite(req, tx) {
 				return // hold or resume from an agent's desk phone
 			}
 			// A re-INVITE (hold, session refresh) is not supported yet:
@@ -75,6 +75,10 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			}
 			return
 		}
+	}
+	if s.isDeskInvite(req) {
+		s.deskInvite(req, tx) // an agent's phone consults (deskconsult.go)
+		return
 	}
 	if !s.enter() {
 		s.reject(req, tx, tsunagu.Errorf(tsunagu.EUNAVAILABLE, "draining"))

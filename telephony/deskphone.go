@@ -72,6 +72,10 @@ type desk struct {
 	// sends BYE right after the 202 is not taken for the agent hanging up
 	// before we know whether the transfer worked.
 	referring sync.Mutex
+	// replacing is set while the phone's REFER with Replaces completes an
+	// attended transfer (deskconsult.go): that REFER lets this line go
+	// once the phone has its NOTIFY.
+	replacing atomic.Bool
 }
 
 // Ring rings every registered contact of agent for the queued caller of
@@ -276,8 +280,18 @@ func (s *Server) addDesk(d *desk) bool {
 		s.desks = map[tsunagu.ContactID]*desk{}
 		s.deskCalls = map[string]*desk{}
 	}
-	if s.desks[d.contact] != nil {
-		return false
+	if cur := s.desks[d.contact]; cur != nil {
+		// Another agent's phone already has the caller: this one rang
+		// for a consultation about them (dispatch.Consult).
+		if cur.agent == d.agent || s.consultDesks[d.contact] != nil {
+			return false
+		}
+		if s.consultDesks == nil {
+			s.consultDesks = map[tsunagu.ContactID]*desk{}
+		}
+		s.consultDesks[d.contact] = d
+		s.deskCalls[d.dialog.InviteRequest.CallID().Value()] = d
+		return true
 	}
 	s.desks[d.contact] = d
 	s.deskCalls[d.dialog.InviteRequest.CallID().Value()] = d
@@ -289,6 +303,9 @@ func (s *Server) removeDesk(d *desk) {
 	defer s.mu.Unlock()
 	if s.desks[d.contact] == d {
 		delete(s.desks, d.contact)
+	}
+	if s.consultDesks[d.contact] == d {
+		delete(s.consultDesks, d.contact)
 	}
 	delete(s.deskCalls, d.dialog.InviteRequest.CallID().Value())
 }

@@ -49,8 +49,9 @@ import (
 // REFER anywhere else is refused: from the caller's side (a trunk) with
 // 403 Forbidden — the method exists here, but a customer or carrier never
 // moves a call inside the center — and outside any dialog with 403 too
-// (no out-of-dialog REFER: never a way to make us place calls). An
-// attended transfer (Refer-To with Replaces) is 501 Not Implemented.
+// (no out-of-dialog REFER: never a way to make us place calls). A
+// Refer-To with Replaces completes an attended transfer the phone set up
+// with a consult call of its own (deskconsult.go).
 // "Refer-Sub: false" (RFC 4488) is honoured: 202 without NOTIFYs.
 
 // DeskTransferer is implemented by a DeskHandler that can transfer: the
@@ -93,8 +94,8 @@ func (s *Server) deskRefer(d *desk, req *sip.Request, tx sip.ServerTransaction) 
 		s.reject(req, tx, tsunagu.Errorf(tsunagu.EINVALID, "One Refer-To is required."))
 		return
 	}
-	if ref.Address.Headers.Has("Replaces") || ref.Address.Headers.Has("replaces") {
-		s.respond(req, tx, 501, "Not Implemented") // attended transfer from the phone
+	if r, ok := parseReplaces(ref.Address); ok {
+		s.deskReplaces(d, req, tx, r) // attended transfer (deskconsult.go)
 		return
 	}
 	user := ref.Address.User

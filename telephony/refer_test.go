@@ -16,8 +16,13 @@ func (v *deskVoice) Requeue(ctx context.Context, id tsunagu.ContactID) error {
 	return v.srv.Requeue(ctx, id)
 }
 func (v *deskVoice) ConsultJoin(ctx context.Context, id tsunagu.ContactID, agent tsunagu.AgentID) error {
-	return tsunagu.Errorf(tsunagu.ENOTIMPLEMENTED, "no consultation between desk phones in these tests")
+	leg, ok := v.srv.ConsultLeg(id) // the consulted agent's desk phone (deskconsult.go)
+	if !ok {
+		return tsunagu.Errorf(tsunagu.ECONFLICT, "the consulted desk phone has not answered")
+	}
+	return v.srv.ConsultJoin(ctx, id, leg)
 }
+func (v *deskVoice) ReleaseConsult(id tsunagu.ContactID) { v.srv.DropConsultDesk(id) }
 func (v *deskVoice) ConsultEnd(ctx context.Context, id tsunagu.ContactID, complete bool) error {
 	return v.srv.ConsultEnd(ctx, id, complete)
 }

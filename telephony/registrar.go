@@ -112,30 +112,8 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		s.reject(req, tx, errBadRegister)
 		return
 	}
-	cred := credentials(req)
-	var ph *tsunagu.SIPPhone
-	if cred != nil && cred.Username != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		p, err := s.cfg.Phones.FindSIPUser(ctx, cred.Username)
-		cancel()
-		if err == nil {
-			ph = p
-		} else if tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
-			s.log.Error("sip register lookup", "error", err)
-			s.reject(req, tx, tsunagu.Errorf(tsunagu.EUNAVAILABLE, "store"))
-			return
-		}
-	}
-	switch s.auth.verify("REGISTER", cred, ph) {
-	case authChallenge:
-		s.respond(req, tx, 401, "Unauthorized", s.auth.challenges(false)...)
-		return
-	case authStale:
-		s.respond(req, tx, 401, "Unauthorized", s.auth.challenges(true)...)
-		return
-	case authFailed:
-		s.log.Info("sip register refused", "reason", "credentials", "source", req.Source())
-		s.respond(req, tx, 403, "Forbidden")
+	ph := s.authenticate(req, tx)
+	if ph == nil {
 		return
 	}
 	if a, ok := sourceAddr(req); ok {
@@ -171,6 +149,40 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	if s.cfg.OnRegistered != nil {
 		s.cfg.OnRegistered(ph.TenantID, ph.AgentID, len(bs) > 0)
 	}
+}
+
+// authenticate checks a phone's request with digest (REGISTER, and the
+// desk phone's INVITE, deskconsult.go) and returns the SIP account it
+// proved; nil when it has answered the request instead: 401 with a
+// challenge, or 403 for a wrong password and an unknown user alike.
+func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction) *tsunagu.SIPPhone {
+	cred := credentials(req)
+	var ph *tsunagu.SIPPhone
+	if cred != nil && cred.Username != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		p, err := s.cfg.Phones.FindSIPUser(ctx, cred.Username)
+		cancel()
+		if err == nil {
+			ph = p
+		} else if tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
+			s.log.Error("sip phone lookup", "method", string(req.Method), "error", err)
+			s.reject(req, tx, tsunagu.Errorf(tsunagu.EUNAVAILABLE, "store"))
+			return nil
+		}
+	}
+	switch s.auth.verify(string(req.Method), cred, ph) {
+	case authChallenge:
+		s.respond(req, tx, 401, "Unauthorized", s.auth.challenges(false)...)
+		return nil
+	case authStale:
+		s.respond(req, tx, 401, "Unauthorized", s.auth.challenges(true)...)
+		return nil
+	case authFailed:
+		s.log.Info("sip "+strings.ToLower(string(req.Method))+" refused", "reason", "credentials", "source", req.Source())
+		s.respond(req, tx, 403, "Forbidden")
+		return nil
+	}
+	return ph
 }
 
 // update applies a REGISTER's contacts to the agent's bindings; it returns

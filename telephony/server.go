@@ -147,6 +147,12 @@ type Server struct {
 	guard     *guard
 	desks     map[tsunagu.ContactID]*desk // under mu
 	deskCalls map[string]*desk            // by SIP Call-ID, under mu
+	// consultDesks are the desk phones answered for a consultation about
+	// a contact (the consulted agent's), until it ends; phoneConsults and
+	// consultCalls the phones' own consult lines (deskconsult.go).
+	consultDesks  map[tsunagu.ContactID]*desk         // under mu
+	phoneConsults map[tsunagu.ContactID]*phoneConsult // under mu
+	consultCalls  map[string]*phoneConsult            // by SIP Call-ID, under mu
 }
 
 // New validates cfg, binds the SIP ports and prepares the server.
@@ -371,6 +377,9 @@ func (s *Server) lookup(req *sip.Request) *call {
 }
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	if s.consultAck(req, tx) {
+		return // a desk phone's consult line (deskconsult.go)
+	}
 	if c := s.lookup(req); c != nil {
 		if d, ok := c.dialog.(*sipgo.DialogServerSession); ok { // an outbound call sends its ACK instead
 			_ = d.ReadAck(req, tx)
@@ -381,7 +390,7 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	if s.deskBye(req, tx) {
+	if s.deskBye(req, tx) || s.consultBye(req, tx) {
 		return
 	}
 	c := s.lookup(req)

@@ -114,6 +114,9 @@ func (c *call) transfer(ctx context.Context, q request, a callAudio) bool {
 			return false
 		}
 		a.attach(a.leg)
+		if c.s.consultEnded(c.contact.ID, false) {
+			a.hold() // the desk phone still holds the call (deskconsult.go)
+		}
 		q.reply <- nil
 		return false
 	}
@@ -123,7 +126,14 @@ func (c *call) transfer(ctx context.Context, q request, a callAudio) bool {
 // the caller hears music, until ConsultEnd, a hang-up or the end of the call.
 func (c *call) consult(ctx context.Context, q request, a callAudio) bool {
 	other := q.xfer.leg
-	lb := media.NewLegBridge(a.leg, other)
+	// The operator's side: their desk phone's own consult line when the
+	// phone placed the consultation (deskconsult.go), else their leg.
+	mine := a.leg
+	pc := c.s.phoneConsultOf(c.contact.ID)
+	if pc != nil {
+		mine = pc.leg
+	}
+	lb := media.NewLegBridge(mine, other)
 	lctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = lb.Run(lctx) })
@@ -134,7 +144,11 @@ func (c *call) consult(ctx context.Context, q request, a callAudio) bool {
 		c.log.Info("consult bridge", "to_consulted", st.AToB, "to_consulted_voiced", st.AToBVoiced,
 			"from_consulted", st.BToA, "from_consulted_voiced", st.BToAVoiced)
 	}
-	c.log.Info("call consult joined")
+	c.log.Info("call consult joined", "phone_line", pc != nil)
+	if pc != nil {
+		pc.join() // the phone's consult INVITE is answered
+		defer pc.finish()
+	}
 	q.reply <- nil
 	for {
 		select {
@@ -158,6 +172,9 @@ func (c *call) consult(ctx context.Context, q request, a callAudio) bool {
 					leg = other
 				}
 				a.attach(leg)
+				if c.s.consultEnded(c.contact.ID, r.xfer.complete) {
+					a.hold() // the desk phone still holds the call (deskconsult.go)
+				}
 				c.log.Info("call consult ended", "completed", r.xfer.complete)
 				r.reply <- nil
 				return false

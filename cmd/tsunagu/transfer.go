@@ -16,15 +16,25 @@ func (v voice) Requeue(ctx context.Context, id tsunagu.ContactID) error {
 	return v.tel.Requeue(ctx, id)
 }
 
-// ConsultJoin joins the operator's softphone with the consulted agent's
+// ConsultJoin joins the operator's phone with the consulted agent's (their
+// desk phone when it rang for the consultation, else their softphone)
 // while the caller is on hold (warm transfer).
 func (v voice) ConsultJoin(ctx context.Context, id tsunagu.ContactID, agent tsunagu.AgentID) error {
+	if leg, ok := v.tel.ConsultLeg(id); ok {
+		return v.tel.ConsultJoin(ctx, id, leg)
+	}
 	leg, ok := v.soft.Leg(agent)
 	if !ok {
 		return tsunagu.Errorf(tsunagu.ECONFLICT, "Agent %s has no softphone connected.", agent)
 	}
 	return v.tel.ConsultJoin(ctx, id, leg)
 }
+
+var _ dispatch.ConsultReleaser = voice{}
+
+// ReleaseConsult hangs up a desk phone that answered a consultation that
+// had ended (dispatch.ConsultReleaser).
+func (v voice) ReleaseConsult(id tsunagu.ContactID) { v.tel.DropConsultDesk(id) }
 
 // ConsultEnd bridges the caller with the consulted agent (complete) or with
 // the first operator again.
