@@ -108,6 +108,11 @@ const (
 // a callback task, and is not abandoned.
 const EventContactCallbackRequested EventType = "contact:callback_requested" // {"queue_id","wait_seconds","number_masked"}
 
+// EventAnnouncementsChanged: an admin chose which uploaded prompts replace
+// the tenant's fixed announcements (prompt.go); the payload is all of them
+// after the change, Subject empty.
+const EventAnnouncementsChanged EventType = "prompt:announcements_changed" // {"announcements":{"wait":"prm_…",…}}
+
 // Event is one entry of the durable event log. Seq is assigned by the store,
 // monotonic across the whole store (not per tenant), in commit order.
 type Event struct {

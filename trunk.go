@@ -35,6 +35,14 @@ type DID struct {
 	// GreetingPrompt, when set, is an uploaded prompt played instead of the
 	// built-in greeting.
 	GreetingPrompt PromptID `json:"greeting_prompt,omitempty"`
+	// MenuPrompt, when set, is an uploaded prompt played instead of the
+	// built-in menu announcement ("press the number of your inquiry"); a
+	// digit cuts it as it cuts the built-in one. Only with a Menu.
+	MenuPrompt PromptID `json:"menu_prompt,omitempty"`
+	// ClosedPrompt, when set, is an uploaded prompt played instead of the
+	// built-in closed message outside Hours (with Voicemail, before the
+	// request to leave a message). Only with Hours.
+	ClosedPrompt PromptID `json:"closed_prompt,omitempty"`
 	// Hours, when set, are when the number answers with its menu; outside
 	// them callers hear that the center is closed (in the tenant's zone).
 	Hours *BusinessHours `json:"hours,omitempty"`
@@ -102,6 +110,12 @@ func (t *Trunk) Normalize() error {
 		}
 		if d.Direct && len(d.Menu) > 0 {
 			return FieldError(f+".direct", "A direct number goes straight to its default queue: it has no menu.")
+		}
+		if d.MenuPrompt != "" && len(d.Menu) == 0 {
+			return FieldError(f+".menu_prompt", "A number without menu options plays no menu announcement.")
+		}
+		if d.ClosedPrompt != "" && d.Hours == nil {
+			return FieldError(f+".closed_prompt", "A number without business hours is never closed: set its hours first.")
 		}
 		if len(d.Menu) == 0 && d.DefaultQueue == "" {
 			return FieldError(f+".default_queue", "A number without a menu needs a default queue.")

@@ -61,3 +61,38 @@ func (s *Server) promptAudio(w http.ResponseWriter, r *http.Request) error {
 	_, err = w.Write(media.Clip(media.PCMU.Decode(make([]int16, len(ulaw)), ulaw)).WAV())
 	return err
 }
+
+// Announcements are the tenant's fixed announcements and the uploaded
+// prompts that replace them: Names lists every announcement that may be
+// replaced, Announcements the ones that are (absent: the built-in voice).
+type Announcements struct {
+	Announcements map[tsunagu.Announcement]tsunagu.PromptID `json:"announcements"`
+	Names         []tsunagu.Announcement                    `json:"names"`
+}
+
+// AnnouncementsInput replaces all of the tenant's announcement prompts.
+type AnnouncementsInput struct {
+	Announcements map[tsunagu.Announcement]tsunagu.PromptID `json:"announcements"`
+}
+
+// getAnnouncements shows which fixed announcements play an uploaded prompt.
+func (s *Server) getAnnouncements(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.store.ListAnnouncements(r.Context(), principal(r).TenantID)
+	if err != nil {
+		return err
+	}
+	return reply(w, http.StatusOK, Announcements{Announcements: m, Names: tsunagu.Announcements})
+}
+
+// setAnnouncements replaces them at once: an announcement left out, or
+// given "", plays the built-in voice again.
+func (s *Server) setAnnouncements(w http.ResponseWriter, r *http.Request) error {
+	var req AnnouncementsInput
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	if err := s.store.SetAnnouncements(r.Context(), principal(r).TenantID, req.Announcements); err != nil {
+		return err
+	}
+	return s.getAnnouncements(w, r)
+}

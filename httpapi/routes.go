@@ -61,6 +61,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/prompts", admin, "List uploaded prompts (announcements in the center's own voice)", s.listPrompts},
 		{"POST", "/api/v1/prompts", admin, "Upload a prompt: a 16-bit PCM WAV body (?name=), kept as 8 kHz µ-law, at most 60 s", s.uploadPrompt},
 		{"GET", "/api/v1/prompts/{id}/audio", admin, "A prompt as callers hear it, as 8 kHz WAV (preview)", s.promptAudio},
+		{"GET", "/api/v1/announcements", admin, "The fixed announcements an uploaded prompt may replace for the whole tenant, and the prompts that do", s.getAnnouncements},
+		{"PUT", "/api/v1/announcements", admin, "Replace the tenant's announcement prompts at once (left out: the built-in voice; audited)", s.setAnnouncements},
 		{"GET", "/api/v1/holidays", agent, "Japan's public holidays of ?year= (1980–2099), for business hours", s.holidays},
 		{"GET", "/api/v1/trunks", admin, "List SIP trunks with their numbers and phone menus", listIn(s, tsunagu.Store.ListTrunks)},
 		{"POST", "/api/v1/trunks", admin, "Create a SIP trunk: allowed networks, numbers and their menus", s.createTrunk},

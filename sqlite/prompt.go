@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 
 	"tsunagu"
 )
@@ -68,4 +69,77 @@ func (db *DB) PromptAudio(ctx context.Context, tenant tsunagu.TenantID, id tsuna
 		return nil, fmt.Errorf("prompt audio: %w", err)
 	}
 	return audio, nil
+}
+
+// promptExists checks that the tenant has the prompt id (empty: nothing to
+// check); otherwise EINVALID on field.
+func promptExists(ctx context.Context, tx *tx, tenant tsunagu.TenantID, id tsunagu.PromptID, field string) error {
+	if id == "" {
+		return nil
+	}
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM prompts WHERE tenant_id = ? AND id = ?`, tenant, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tsunagu.FieldError(field, "No uploaded prompt %q.", id)
+	} else if err != nil {
+		return fmt.Errorf("find prompt: %w", err)
+	}
+	return nil
+}
+
+// ListAnnouncements returns which uploaded prompts replace the tenant's
+// fixed announcements.
+func (db *DB) ListAnnouncements(ctx context.Context, tenant tsunagu.TenantID) (map[tsunagu.Announcement]tsunagu.PromptID, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT name, prompt_id FROM announcements WHERE tenant_id = ?`, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("list announcements: %w", err)
+	}
+	defer rows.Close()
+	out := map[tsunagu.Announcement]tsunagu.PromptID{}
+	for rows.Next() {
+		var a tsunagu.Announcement
+		var id tsunagu.PromptID
+		if err := rows.Scan(&a, &id); err != nil {
+			return nil, fmt.Errorf("list announcements: %w", err)
+		}
+		out[a] = id
+	}
+	return out, rows.Err()
+}
+
+// SetAnnouncements replaces the tenant's announcement prompts in one
+// transaction: every prompt is checked before anything is written.
+func (db *DB) SetAnnouncements(ctx context.Context, tenant tsunagu.TenantID, m map[tsunagu.Announcement]tsunagu.PromptID) error {
+	m = maps.Clone(m)
+	if m == nil {
+		m = map[tsunagu.Announcement]tsunagu.PromptID{}
+	}
+	if err := tsunagu.ValidateAnnouncements(m); err != nil {
+		return err
+	}
+	return db.write(ctx, func(tx *tx) error {
+		// In the order of tsunagu.Announcements, so the error names the
+		// same field every time.
+		for _, a := range tsunagu.Announcements {
+			if err := promptExists(ctx, tx, tenant, m[a], "announcements."+string(a)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM announcements WHERE tenant_id = ?`, tenant); err != nil {
+			return fmt.Errorf("set announcements: %w", err)
+		}
+		for _, a := range tsunagu.Announcements {
+			if m[a] == "" {
+				continue
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO announcements(tenant_id, name, prompt_id, updated_at) VALUES (?, ?, ?, ?)`,
+				tenant, a, m[a], ms(tx.now))
+			if isForeignKey(err) {
+				return tsunagu.FieldError("tenant_id", "Unknown tenant.")
+			} else if err != nil {
+				return fmt.Errorf("set announcements: %w", err)
+			}
+		}
+		return tx.appendEvent(tsunagu.NewEvent(tenant, tsunagu.EventAnnouncementsChanged, tx.now, map[string]any{"announcements": m}))
+	})
 }

@@ -55,15 +55,19 @@ func insertNumbers(ctx context.Context, tx *tx, t *tsunagu.Trunk) ([]string, err
 		if d.Voicemail != nil {
 			voicemail, _ = json.Marshal(d.Voicemail)
 		}
-		if d.GreetingPrompt != "" {
-			var one int
-			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM prompts WHERE tenant_id = ? AND id = ?`, t.TenantID, d.GreetingPrompt).Scan(&one); err != nil {
-				return nil, tsunagu.FieldError(fmt.Sprintf("numbers[%d].greeting_prompt", i), "No uploaded prompt %q.", d.GreetingPrompt)
+		for _, p := range []struct {
+			field string
+			id    tsunagu.PromptID
+		}{{"greeting_prompt", d.GreetingPrompt}, {"menu_prompt", d.MenuPrompt}, {"closed_prompt", d.ClosedPrompt}} {
+			if err := promptExists(ctx, tx, t.TenantID, p.id, fmt.Sprintf("numbers[%d].%s", i, p.field)); err != nil {
+				return nil, err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO trunk_numbers(number, tenant_id, trunk_id, greeting, menu, default_queue, position, hours, greeting_prompt, voicemail, direct)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.Number, t.TenantID, t.ID, d.Greeting, string(menu), d.DefaultQueue, i, string(hours), d.GreetingPrompt, string(voicemail), d.Direct)
+		_, err := tx.ExecContext(ctx, `INSERT INTO trunk_numbers(number, tenant_id, trunk_id, greeting, menu, default_queue, position, hours,
+			greeting_prompt, voicemail, direct, menu_prompt, closed_prompt)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.Number, t.TenantID, t.ID, d.Greeting, string(menu), d.DefaultQueue, i, string(hours),
+			d.GreetingPrompt, string(voicemail), d.Direct, d.MenuPrompt, d.ClosedPrompt)
 		if isUnique(err) {
 			return nil, &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: fmt.Sprintf("numbers[%d].number", i), Message: fmt.Sprintf("Number %s already belongs to a trunk.", d.Number)}
 		} else if err != nil {
@@ -114,7 +118,7 @@ func (db *DB) trunks(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.Tr
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	nrows, err := db.r.QueryContext(ctx, `SELECT trunk_id, number, greeting, menu, default_queue, hours, greeting_prompt, voicemail, direct FROM trunk_numbers
+	nrows, err := db.r.QueryContext(ctx, `SELECT trunk_id, number, greeting, menu, default_queue, hours, greeting_prompt, voicemail, direct, menu_prompt, closed_prompt FROM trunk_numbers
 		WHERE tenant_id = ? AND (? = '' OR trunk_id = ?) ORDER BY trunk_id, position`, tenant, id, id)
 	if err != nil {
 		return nil, fmt.Errorf("list trunk numbers: %w", err)
@@ -124,7 +128,7 @@ func (db *DB) trunks(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.Tr
 		var tid tsunagu.TrunkID
 		var d tsunagu.DID
 		var menu, hours, voicemail string
-		if err := nrows.Scan(&tid, &d.Number, &d.Greeting, &menu, &d.DefaultQueue, &hours, &d.GreetingPrompt, &voicemail, &d.Direct); err != nil {
+		if err := nrows.Scan(&tid, &d.Number, &d.Greeting, &menu, &d.DefaultQueue, &hours, &d.GreetingPrompt, &voicemail, &d.Direct, &d.MenuPrompt, &d.ClosedPrompt); err != nil {
 			return nil, fmt.Errorf("list trunk numbers: %w", err)
 		}
 		if voicemail != "" {

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Trunk", func(t *testing.T) { testTrunk(t, open(t)) })
 	t.Run("Admin", func(t *testing.T) { testAdmin(t, open(t)) })
 	t.Run("Prompt", func(t *testing.T) { testPrompt(t, open(t)) })
+	t.Run("Announcements", func(t *testing.T) { testAnnouncements(t, open(t)) })
 	t.Run("Article", func(t *testing.T) { testArticle(t, open(t)) })
 	t.Run("Knowledge", func(t *testing.T) { testKnowledge(t, open(t)) })
 	t.Run("Escalation", func(t *testing.T) { testEscalation(t, open(t)) })

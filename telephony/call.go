@@ -46,6 +46,9 @@ type call struct {
 	// far is the outside party the caller was transferred to
 	// (transferout.go); nil otherwise. The call's goroutine alone uses it.
 	far *farEnd
+	// voice is what the call plays, uploaded prompts included (voice.go);
+	// set when the menu starts, nil for outbound calls.
+	voice *voice
 }
 
 // admitted is what an INVITE must have before it is answered.
@@ -332,7 +335,7 @@ func (c *call) run(ctx context.Context) {
 func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsunagu.QueueID, hangup request) {
 	m := ivr.New(c.did, ivr.Config{Timeout: c.s.cfg.MenuTimeout, Closed: !c.open(ctx),
 		Voicemail: c.did.Voicemail != nil && c.did.Voicemail.WhenClosed && c.s.VoicemailReady()})
-	voice := c.callPrompts(ctx)
+	c.voice = c.newVoice(ctx)
 	var (
 		playing *media.Playback
 		played  <-chan struct{}
@@ -356,7 +359,7 @@ func (c *call) menu(ctx context.Context) (res outcome, choice string, queue tsun
 			}
 		}
 		if a.Play != nil {
-			playing = c.sess.Play(voice.source(a.Play))
+			playing = c.sess.Play(c.voice.source(a.Play))
 			played = playing.Done()
 		}
 		if a.Wait > 0 {

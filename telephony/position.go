@@ -64,7 +64,7 @@ type queueAudio struct {
 
 func (c *call) startQueueAudio() *queueAudio {
 	q := &queueAudio{c: c, announcing: true}
-	q.playing = c.sess.Play(c.s.prompts.source([]ivr.Prompt{ivr.PromptWait}))
+	q.playing = c.sess.Play(c.say(ivr.PromptWait))
 	return q
 }
 
@@ -112,7 +112,7 @@ func (q *queueAudio) announce(ctx context.Context) {
 		return
 	}
 	q.announcing = true
-	q.playing = q.c.sess.Play(q.c.s.prompts.source(q.offers(ctx, ids)))
+	q.playing = q.c.sess.Play(q.c.say(q.offers(ctx, ids)...))
 }
 
 // stop ends the timer; the audio is replaced by whoever takes the call.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"tsunagu"
 	"tsunagu/ivr"
 	"tsunagu/media"
 )
@@ -33,5 +34,21 @@ func TestPrompts(t *testing.T) {
 	}
 	if _, err := loadPrompts("fr"); err == nil {
 		t.Error("a language without prompts loaded")
+	}
+}
+
+// Every announcement a tenant may replace stands for a built-in prompt.
+func TestAnnouncementPrompts(t *testing.T) {
+	p, err := loadPrompts("ja")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range tsunagu.Announcements {
+		if _, ok := p[announcementPrompts[a]]; !ok {
+			t.Errorf("announcement %s: no built-in prompt %q", a, announcementPrompts[a])
+		}
+	}
+	if len(announcementPrompts) != len(tsunagu.Announcements) {
+		t.Errorf("%d prompts for %d announcements", len(announcementPrompts), len(tsunagu.Announcements))
 	}
 }

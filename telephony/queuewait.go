@@ -103,7 +103,7 @@ func (q *queueAudio) offer() bool {
 		return false
 	}
 	q.offerNext, q.offered = false, true
-	q.playing = q.c.sess.Play(q.c.s.prompts.source([]ivr.Prompt{promptCallbackOffer}))
+	q.playing = q.c.sess.Play(q.c.say(promptCallbackOffer))
 	return true
 }
 
@@ -128,7 +128,7 @@ func (c *call) keepPlace(ctx context.Context, q *queueAudio) bool {
 	c.s.unregisterContact(c)
 	q.stop()
 	c.log.Info("call became a queue callback")
-	done := c.sess.Play(c.s.prompts.source([]ivr.Prompt{promptCallbackDone})).Done()
+	done := c.sess.Play(c.say(promptCallbackDone)).Done()
 	for {
 		select {
 		case <-done:

@@ -121,7 +121,7 @@ func (c *call) menuVoicemail(ctx context.Context, choice string, queue tsunagu.Q
 // records how the contact ended. reason is "closed", "menu", "max_wait" or
 // "max_length"; queue is whose operators call back (may be empty).
 func (c *call) voicemail(ctx context.Context, queue tsunagu.QueueID, reason string) {
-	switch c.vmPlay(ctx, media.Sequence(c.s.prompts[promptVoicemail], vmBeep)) {
+	switch c.vmPlay(ctx, media.Sequence(c.clip(promptVoicemail), vmBeep)) {
 	case outcomeHangup:
 		c.noMessage(ctx, queue, reason)
 		return
@@ -167,7 +167,7 @@ func (c *call) voicemail(ctx context.Context, queue tsunagu.QueueID, reason stri
 		c.hangup()
 	case "key", "limit":
 		// Still on the line: thank them, then hang up.
-		if c.vmPlay(ctx, c.s.prompts.source([]ivr.Prompt{promptVoicemailThanks})) == outcomeDone {
+		if c.vmPlay(ctx, c.say(promptVoicemailThanks)) == outcomeDone {
 			c.hangup()
 		} else if ctx.Err() != nil {
 			c.hangup()

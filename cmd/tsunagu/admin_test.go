@@ -41,6 +41,16 @@ func TestBrowser_Admin(t *testing.T) {
 	if v := trunks.Items[0].Numbers[0].Voicemail; v == nil || !v.WhenClosed || v.MaxSeconds != 60 {
 		t.Errorf("voicemail after the admin's edit = %+v", v)
 	}
+	if d := trunks.Items[0].Numbers[0]; d.GreetingPrompt == "" || d.MenuPrompt != d.GreetingPrompt || d.ClosedPrompt != d.GreetingPrompt {
+		t.Errorf("uploaded prompts of the number after the admin's edit: greeting %q, menu %q, closed %q", d.GreetingPrompt, d.MenuPrompt, d.ClosedPrompt)
+	}
+	var ann struct {
+		Announcements map[tsunagu.Announcement]tsunagu.PromptID
+	}
+	admin.call("GET", "/api/v1/announcements", "", &ann)
+	if id := ann.Announcements[tsunagu.AnnouncementInvalid]; id == "" || id != trunks.Items[0].Numbers[0].GreetingPrompt || len(ann.Announcements) != 1 {
+		t.Errorf("announcements after the admin's edit = %v", ann.Announcements)
+	}
 	var teams struct{ Items []tsunagu.Team }
 	admin.call("GET", "/api/v1/teams", "", &teams)
 	night := slices.IndexFunc(teams.Items, func(x tsunagu.Team) bool { return x.Name == "夜間チーム" })

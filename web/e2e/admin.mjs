@@ -102,13 +102,21 @@ try {
   await page.getByRole('button', { name: 'アップロード' }).click();
   await page.getByTestId('prompts').getByText('年末年始のご案内').waitFor();
   assert.match(await page.getByTestId('prompts').textContent(), /1\.5 s/);
+  // It replaces the wrong-key announcement of every number.
+  const ann = page.getByTestId('announcements');
+  await ann.getByLabel('番号違い').selectOption({ label: '年末年始のご案内' });
+  await ann.getByRole('button', { name: '保存' }).click();
+  await ann.getByTestId('admin-status').filter({ hasText: '保存しました' }).waitFor();
+  if (shots) await page.screenshot({ path: join(shots, 'admin-prompts.png'), fullPage: true });
 
   // Numbers: business hours; a span that cannot be is refused by the
   // server naming it, then fixed. The greeting becomes the uploaded voice.
   await page.getByTestId('tab-numbers').click();
   const num = page.locator('[data-testid^=number-]').first();
   await num.getByLabel('あいさつの音声').selectOption({ label: '年末年始のご案内' });
+  await num.getByLabel('メニュー案内の音声').selectOption({ label: '年末年始のご案内' });
   await num.getByTestId('always-open').uncheck();
+  await num.getByLabel('受付時間外の案内の音声').selectOption({ label: '年末年始のご案内' });
   await num.getByTestId('hours-sat').fill('10:00-25:00');
   await num.getByTestId('hours-sat').blur();
   const form = page.locator('[data-testid^=trunk-form-]').first();

@@ -51,6 +51,8 @@ interface DID {
   number: string;
   greeting: string;
   greeting_prompt?: string;
+  menu_prompt?: string; // only with menu options
+  closed_prompt?: string; // only with hours
   direct?: boolean;
   menu: { digit: string; label: string; queue_id: string }[];
   default_queue: string;
@@ -423,6 +425,15 @@ function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues:
   const menu = d.menu || [];
   const setOption = (i: number, o: Partial<DID['menu'][number]>) => onChange({ ...d, menu: menu.map((x, j) => (j === i ? { ...x, ...o } : x)) });
   const hours = d.hours;
+  // An uploaded prompt in place of the built-in voice (docs/admin.md).
+  const promptSelect = (value: string | undefined, set: (v: string | undefined) => void, label: string) => (
+    <select aria-label={label} value={value || ''} onChange={(e) => set(e.currentTarget.value || undefined)}>
+      <option value="">{a.builtInVoice}</option>
+      {prompts.map((p) => (
+        <option value={p.id}>{p.name}</option>
+      ))}
+    </select>
+  );
   const queueSelect = (value: string, set: (v: string) => void, label: string, voicemail = false) => (
     <select aria-label={label} value={value} onChange={(e) => set(e.currentTarget.value)}>
       <option value="" />
@@ -442,14 +453,7 @@ function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues:
           <input value={d.greeting} onInput={(e) => onChange({ ...d, greeting: e.currentTarget.value })} />
         </Field>
         <Field label={a.defaultQueue}>{queueSelect(d.default_queue, (v) => onChange({ ...d, default_queue: v }), a.defaultQueue)}</Field>
-        <Field label={a.greetingPrompt}>
-          <select value={d.greeting_prompt || ''} onChange={(e) => onChange({ ...d, greeting_prompt: e.currentTarget.value || undefined })}>
-            <option value="">{a.builtInVoice}</option>
-            {prompts.map((p) => (
-              <option value={p.id}>{p.name}</option>
-            ))}
-          </select>
-        </Field>
+        <Field label={a.greetingPrompt}>{promptSelect(d.greeting_prompt, (v) => onChange({ ...d, greeting_prompt: v }), a.greetingPrompt)}</Field>
       </div>
       <label class="check">
         <input type="checkbox" checked={!!d.direct} onChange={(e) => onChange({ ...d, direct: e.currentTarget.checked || undefined })} /> {a.direct}
@@ -475,7 +479,14 @@ function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues:
               </td>
               <td>{queueSelect(o.queue_id, (v) => setOption(i, { queue_id: v }), a.queue, true)}</td>
               <td>
-                <button type="button" class="link" onClick={() => onChange({ ...d, menu: menu.filter((_, j) => j !== i) })}>
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => {
+                    const rest = menu.filter((_, j) => j !== i);
+                    onChange({ ...d, menu: rest, menu_prompt: rest.length ? d.menu_prompt : undefined }); // no menu, no menu prompt
+                  }}
+                >
                   {a.remove}
                 </button>
               </td>
@@ -486,6 +497,7 @@ function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues:
       <button type="button" onClick={() => onChange({ ...d, menu: [...menu, { digit: '', label: '', queue_id: '' }] })}>
         {a.addOption}
       </button>
+      {menu.length > 0 && <Field label={a.menuPrompt}>{promptSelect(d.menu_prompt, (v) => onChange({ ...d, menu_prompt: v }), a.menuPrompt)}</Field>}
       <h3>{a.hours}</h3>
       <label class="check">
         <input
@@ -495,6 +507,7 @@ function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues:
           onChange={(e) =>
             onChange({
               ...d,
+              closed_prompt: e.currentTarget.checked ? undefined : d.closed_prompt, // never closed: no closed message
               hours: e.currentTarget.checked
                 ? undefined
                 : { week: { mon: ['09:00-18:00'], tue: ['09:00-18:00'], wed: ['09:00-18:00'], thu: ['09:00-18:00'], fri: ['09:00-18:00'] }, closed_on_holidays: true },
@@ -504,6 +517,7 @@ function NumberForm({ d, a, queues, prompts, onChange }: { d: DID; a: A; queues:
         {a.alwaysOpen}
       </label>
       {hours && <HoursForm h={hours} a={a} onChange={(h) => onChange({ ...d, hours: h })} />}
+      {hours && <Field label={a.closedPrompt}>{promptSelect(d.closed_prompt, (v) => onChange({ ...d, closed_prompt: v }), a.closedPrompt)}</Field>}
       <label class="check">
         <input
           type="checkbox"
@@ -607,7 +621,51 @@ function Prompts({ a }: { a: A }) {
           ))}
         </tbody>
       </table>
+      <Announcements a={a} prompts={prompts} />
     </section>
+  );
+}
+
+// Announcements: the tenant's fixed announcements, each in the built-in
+// voice or an uploaded prompt; saved as one set (PUT /announcements).
+function Announcements({ a, prompts }: { a: A; prompts: Prompt[] }) {
+  const [names, setNames] = useState<string[]>([]);
+  const [chosen, setChosen] = useState<Record<string, string>>({});
+  const save = useSave(a);
+  useEffect(() => {
+    api<{ announcements: Record<string, string>; names: string[] }>('GET', '/announcements').then((r) => {
+      setNames(r.names);
+      setChosen(r.announcements);
+    });
+  }, []);
+  return (
+    <form
+      data-testid="announcements"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.run(() => api('PUT', '/announcements', { announcements: chosen }));
+      }}
+    >
+      <h3>{a.announcements}</h3>
+      <p class="muted">{a.announcementHelp}</p>
+      <div class="fields">
+        {names.map((n) => {
+          const label = a.announcementNames[n as keyof A['announcementNames']] || n;
+          return (
+            <Field key={n} label={label}>
+              <select aria-label={label} value={chosen[n] || ''} onChange={(e) => setChosen({ ...chosen, [n]: e.currentTarget.value })}>
+                <option value="">{a.builtInVoice}</option>
+                {prompts.map((p) => (
+                  <option value={p.id}>{p.name}</option>
+                ))}
+              </select>
+            </Field>
+          );
+        })}
+      </div>
+      <button type="submit">{a.save}</button>
+      {save.line}
+    </form>
   );
 }
 
