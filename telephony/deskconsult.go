@@ -356,20 +356,7 @@ func (s *Server) consultReinvite(req *sip.Request, tx sip.ServerTransaction) boo
 	if pc == nil {
 		return false
 	}
-	offer, err := media.ParseOffer(req.Body())
-	if err != nil || len(req.Body()) == 0 {
-		s.reject(req, tx, errNotAcceptable)
-		return true
-	}
-	params, err := media.Negotiate(offer)
-	if err != nil || params.Codec != pc.sess.Params().Codec {
-		s.reject(req, tx, errNotAcceptable)
-		return true
-	}
-	res := sip.NewResponseFromRequest(req, 200, "OK", media.Answer(offer, params, pc.conn.LocalAddr(), sessionID()))
-	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	res.AppendHeader(s.contactHeader(req.Transport()))
-	_ = tx.Respond(res)
+	s.answerReinvite(req, tx, pc.sess, pc.conn)
 	return true
 }
 

@@ -437,16 +437,8 @@ func (s *Server) deskReinvite(req *sip.Request, tx sip.ServerTransaction) bool {
 	if d == nil {
 		return false
 	}
-	offer, err := media.ParseOffer(req.Body())
-	if err != nil || len(req.Body()) == 0 {
-		s.reject(req, tx, errNotAcceptable)
-		return true
-	}
-	params, err := media.Negotiate(offer)
-	if err != nil || params.Codec != d.sess.Params().Codec {
-		// A codec change mid-call would need a new session: refuse it and
-		// keep the call as it is (RFC 3261 §14.2).
-		s.reject(req, tx, errNotAcceptable)
+	offer, ok := s.answerReinvite(req, tx, d.sess, d.conn)
+	if !ok {
 		return true
 	}
 	hold := false
@@ -454,12 +446,6 @@ func (s *Server) deskReinvite(req *sip.Request, tx sip.ServerTransaction) bool {
 		if m.Kind == "audio" && (m.Dir == "sendonly" || m.Dir == "inactive" || !m.Addr.Addr().IsValid() || m.Addr.Addr().IsUnspecified()) {
 			hold = true
 		}
-	}
-	res := sip.NewResponseFromRequest(req, 200, "OK", media.Answer(offer, params, d.conn.LocalAddr(), sessionID()))
-	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	res.AppendHeader(s.contactHeader(req.Transport()))
-	if err := tx.Respond(res); err != nil {
-		return true
 	}
 	s.mu.Lock()
 	changed := d.held != hold
@@ -615,4 +601,26 @@ func (q *frameQueue) Read(p []int16) int {
 	q.buf = append(q.buf[:0], q.buf[n:]...)
 	clear(p[n:])
 	return len(p)
+}
+
+// answerReinvite answers a phone's re-INVITE in one of our dialogs with 200
+// and our SDP, keeping the session as it is; a body that is not SDP, or one
+// that changes the codec (which would need a new session), gets 488 and the
+// call goes on unchanged (RFC 3261 §14.2). It returns the offer and whether
+// 200 was sent.
+func (s *Server) answerReinvite(req *sip.Request, tx sip.ServerTransaction, sess *media.Session, conn *media.Conn) (*media.Offer, bool) {
+	offer, err := media.ParseOffer(req.Body())
+	if err != nil || len(req.Body()) == 0 {
+		s.reject(req, tx, errNotAcceptable)
+		return nil, false
+	}
+	params, err := media.Negotiate(offer)
+	if err != nil || params.Codec != sess.Params().Codec {
+		s.reject(req, tx, errNotAcceptable)
+		return nil, false
+	}
+	res := sip.NewResponseFromRequest(req, 200, "OK", media.Answer(offer, params, conn.LocalAddr(), sessionID()))
+	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	res.AppendHeader(s.contactHeader(req.Transport()))
+	return offer, tx.Respond(res) == nil
 }
