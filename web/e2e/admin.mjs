@@ -63,7 +63,7 @@ try {
   // A new team, then chosen for an operator.
   await page.getByLabel('チーム').last().fill('夜間チーム');
   await page.getByRole('button', { name: '追加' }).last().click();
-  await page.getByText('夜間チーム').first().waitFor();
+  await page.getByRole('listitem').filter({ hasText: '夜間チーム' }).waitFor(); // not the users' (hidden) options
   await page.reload();
   await page.getByTestId('user-op19').getByLabel('チーム').selectOption({ label: '夜間チーム' });
   await page.getByTestId('user-op19').getByRole('button', { name: '保存' }).click();
