@@ -24,11 +24,17 @@ type fakePhone struct {
 	router    *dispatch.Dispatcher
 	connected []tsunagu.ContactID
 	hungUp    []tsunagu.ContactID
+	// gone: agents whose phone is gone by the time a call is bridged
+	// (Connect fails as the desk phone's or softphone's absence does).
+	gone map[tsunagu.AgentID]bool
 }
 
 func (p *fakePhone) Connect(ctx context.Context, c *tsunagu.Contact) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.gone[c.AgentID] {
+		return tsunagu.Errorf(tsunagu.ECONFLICT, "Agent %s has no softphone connected.", c.AgentID)
+	}
 	p.connected = append(p.connected, c.ID)
 	return nil
 }
@@ -256,6 +262,43 @@ func TestDispatch_MissedOffer(t *testing.T) {
 	must(t, err)
 	if ev := e.wait(tsunagu.EventContactOffered, c.ID); ev.AgentID != second {
 		t.Fatalf("second offer to %s", ev.AgentID)
+	}
+}
+
+// TestDispatch_PhoneGoneAtAnswer: the operator answered, but by the time
+// the call was to be bridged their phone was gone (under heavy load the
+// desk phone had already hung up). The caller must not stay connected to
+// nobody: they go back to their queue and the next operator gets them.
+func TestDispatch_PhoneGoneAtAnswer(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	first, second := e.agents[0], e.agents[1]
+	_, err := e.d.SetAgentState(ctx, "t", first, tsunagu.StateChange{State: tsunagu.AgentAvailable})
+	must(t, err)
+	c := e.queued()
+	e.wait(tsunagu.EventContactOffered, c.ID)
+	e.phone.mu.Lock()
+	e.phone.gone = map[tsunagu.AgentID]bool{first: true}
+	e.phone.mu.Unlock()
+	_, err = e.d.Answer(ctx, "t", c.ID, first)
+	must(t, err)
+	ev := e.wait(tsunagu.EventContactTransferred, c.ID)
+	var p struct {
+		Reason    string          `json:"reason"`
+		FromAgent tsunagu.AgentID `json:"from_agent"`
+		QueueID   tsunagu.QueueID `json:"queue_id"`
+	}
+	must(t, json.Unmarshal(ev.Payload, &p))
+	if p.Reason != "agent_phone_lost" || p.FromAgent != first || p.QueueID != "q" {
+		t.Fatalf("transferred %s", ev.Payload)
+	}
+	_, err = e.d.SetAgentState(ctx, "t", second, tsunagu.StateChange{State: tsunagu.AgentAvailable})
+	must(t, err)
+	if ev := e.wait(tsunagu.EventContactOffered, c.ID); ev.AgentID != second {
+		t.Fatalf("offered again to %s, want %s", ev.AgentID, second)
+	}
+	if got, err := e.db.FindContact(ctx, "t", c.ID); err != nil || got.State != tsunagu.ContactOffered {
+		t.Fatalf("contact %+v, %v", got, err)
 	}
 }
 

@@ -271,13 +271,59 @@ func (d *Dispatcher) Answer(ctx context.Context, tid tsunagu.TenantID, id tsunag
 		out = c
 		if d.Phone != nil {
 			if err := d.Phone.Connect(ctx, c); err != nil {
-				// The caller may have just hung up; telephony records that.
 				d.log().Warn("dispatch: connect audio", "contact_id", id, "agent_id", agent, "err", err)
+				if tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND { // not the caller gone: telephony records that
+					d.requeueLost(tid, c, agent)
+				}
 			}
 		}
 		return nil
 	})
 	return out, err
+}
+
+// requeueLost puts back at the head of their queue a caller whose
+// operator answered but whose phone was gone by the time the call was to
+// be bridged (the desk phone hung up, the softphone dropped: seen at 100
+// calls a second, when the answer was handled after the agent's phone had
+// already given up). Without it the caller stayed connected to nobody,
+// with no BYE, until they hung up. Telephony never got the connect, so
+// the caller is still hearing the queue's music; the contact is recorded
+// as transferred back to its queue (reason "agent_phone_lost") and the
+// engine offers it again. Not from the tenant's worker, which it needs.
+func (d *Dispatcher) requeueLost(tid tsunagu.TenantID, c *tsunagu.Contact, agent tsunagu.AgentID) {
+	d.mu.Lock()
+	base := d.ctx
+	d.mu.Unlock()
+	if base == nil || c.QueueID == "" {
+		return
+	}
+	id, queue := c.ID, c.QueueID
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		ctx, cancel := context.WithTimeout(base, 10*time.Second)
+		defer cancel()
+		payload := map[string]any{"kind": "blind", "from_agent": agent, "to": tsunagu.TransferTarget{QueueID: queue},
+			"queue_id": queue, "reason": "agent_phone_lost"}
+		_, err := d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactTransferred, payload, func(x *tsunagu.Contact) error {
+			x.State = tsunagu.ContactQueued
+			return nil
+		})
+		if err == nil {
+			err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
+				return e.Transfer(now, acd.TransferSpec{Contact: id, Queue: queue})
+			}, func(ctx context.Context, t *tenant) error {
+				d.syncAgent(ctx, t, agent)
+				return nil
+			})
+		}
+		if err != nil {
+			d.log().Error("dispatch: requeue a caller whose operator's phone was gone", "contact_id", id, "err", err)
+			return
+		}
+		d.log().Info("dispatch: caller requeued, the operator's phone was gone", "contact_id", id, "agent_id", agent)
+	}()
 }
 
 // Decline is the agent refusing an offer: they stay available and the
