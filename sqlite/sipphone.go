@@ -109,11 +109,16 @@ func (db *DB) FindSIPUser(ctx context.Context, username string) (*tsunagu.SIPPho
 // PhoneKindOf returns where the agent's offers ring, looked up by agent ID
 // alone (agent IDs are unique across tenants): routing asks it on every
 // offer and availability check, where only the agent is at hand. An agent
-// with no row, or any error, is browser.
-func (db *DB) PhoneKindOf(ctx context.Context, agent tsunagu.AgentID) tsunagu.PhoneKind {
+// with no row is browser. A read that fails (a timeout under load) is an
+// error, not "browser": taking it for one left a desk-phone agent's phone
+// silent while the offer waited for the desk.
+func (db *DB) PhoneKindOf(ctx context.Context, agent tsunagu.AgentID) (tsunagu.PhoneKind, error) {
 	var k tsunagu.PhoneKind
-	if err := db.r.QueryRowContext(ctx, `SELECT kind FROM sip_phones WHERE agent_id = ?`, agent).Scan(&k); err != nil {
-		return tsunagu.PhoneBrowser
+	err := db.r.QueryRowContext(ctx, `SELECT kind FROM sip_phones WHERE agent_id = ?`, agent).Scan(&k)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tsunagu.PhoneBrowser, nil
+	} else if err != nil {
+		return "", fmt.Errorf("phone kind: %w", err)
 	}
-	return k
+	return k, nil
 }

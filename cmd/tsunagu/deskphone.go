@@ -18,7 +18,11 @@ var _ dispatch.Ringer = voice{}
 // Ring rings the agent's desk phone when they chose it; the browser agent's
 // offer only shows on the desk.
 func (v voice) Ring(ctx context.Context, c *tsunagu.Contact) (bool, error) {
-	if v.db.PhoneKindOf(ctx, c.AgentID) != tsunagu.PhoneSIP {
+	kind, err := v.db.PhoneKindOf(ctx, c.AgentID)
+	if err != nil {
+		return false, err // the offer is treated as not answered, not as a browser's
+	}
+	if kind != tsunagu.PhoneSIP {
 		return false, nil
 	}
 	if err := v.tel.Ring(ctx, c.ID, c.AgentID); err != nil {
@@ -35,10 +39,14 @@ func (v voice) Release(id tsunagu.ContactID) { v.tel.DropDesk(id) }
 func (v voice) reachable(agent tsunagu.AgentID) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if v.db.PhoneKindOf(ctx, agent) == tsunagu.PhoneSIP {
+	switch kind, err := v.db.PhoneKindOf(ctx, agent); {
+	case err != nil: // unknown for now: either phone will do
+		return v.tel.Registered(agent) || v.soft.Connected(agent)
+	case kind == tsunagu.PhoneSIP:
 		return v.tel.Registered(agent)
+	default:
+		return v.soft.Connected(agent)
 	}
-	return v.soft.Connected(agent)
 }
 
 // deskHandler routes what agents do on their desk phones.
@@ -77,11 +85,14 @@ func sipGuard(cfg Config) telephony.GuardConfig {
 // registration is removed (the phone un-registered), as a closed browser
 // tab does for a softphone agent.
 func phoneUnregistered(db interface {
-	PhoneKindOf(context.Context, tsunagu.AgentID) tsunagu.PhoneKind
+	PhoneKindOf(context.Context, tsunagu.AgentID) (tsunagu.PhoneKind, error)
 }, disp *dispatch.Dispatcher) func(tsunagu.TenantID, tsunagu.AgentID, bool) {
 	return func(_ tsunagu.TenantID, agent tsunagu.AgentID, registered bool) {
-		if registered || db.PhoneKindOf(context.Background(), agent) != tsunagu.PhoneSIP {
+		if registered {
 			return
+		}
+		if kind, err := db.PhoneKindOf(context.Background(), agent); err != nil || kind != tsunagu.PhoneSIP {
+			return // not their phone, or unknown: the agent is left as they are
 		}
 		go disp.PhoneLost(agent) // not on the SIP handler's goroutine
 	}
@@ -91,11 +102,11 @@ func phoneUnregistered(db interface {
 // only when the browser is their phone — a desk-phone agent closing a tab
 // still has a phone that rings.
 func browserLost(db interface {
-	PhoneKindOf(context.Context, tsunagu.AgentID) tsunagu.PhoneKind
+	PhoneKindOf(context.Context, tsunagu.AgentID) (tsunagu.PhoneKind, error)
 }, disp *dispatch.Dispatcher) func(tsunagu.AgentID) {
 	return func(agent tsunagu.AgentID) {
-		if db.PhoneKindOf(context.Background(), agent) == tsunagu.PhoneSIP {
-			return
+		if kind, err := db.PhoneKindOf(context.Background(), agent); err != nil || kind == tsunagu.PhoneSIP {
+			return // the desk phone still rings, or unknown: the agent is left as they are
 		}
 		disp.PhoneLost(agent)
 	}
