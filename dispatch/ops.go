@@ -304,20 +304,7 @@ func (d *Dispatcher) requeueLost(tid tsunagu.TenantID, c *tsunagu.Contact, agent
 		defer d.wg.Done()
 		ctx, cancel := context.WithTimeout(base, 10*time.Second)
 		defer cancel()
-		payload := map[string]any{"kind": "blind", "from_agent": agent, "to": tsunagu.TransferTarget{QueueID: queue},
-			"queue_id": queue, "reason": "agent_phone_lost"}
-		_, err := d.Store.UpdateContact(ctx, tid, id, tsunagu.EventContactTransferred, payload, func(x *tsunagu.Contact) error {
-			x.State = tsunagu.ContactQueued
-			return nil
-		})
-		if err == nil {
-			err = d.do(ctx, tid, func(e *acd.Engine, now time.Time) ([]acd.Decision, error) {
-				return e.Transfer(now, acd.TransferSpec{Contact: id, Queue: queue})
-			}, func(ctx context.Context, t *tenant) error {
-				d.syncAgent(ctx, t, agent)
-				return nil
-			})
-		}
+		_, err := d.requeue(ctx, tid, id, agent, tsunagu.TransferTarget{QueueID: queue}, queue, "", map[string]any{"reason": "agent_phone_lost"})
 		if err != nil {
 			d.log().Error("dispatch: requeue a caller whose operator's phone was gone", "contact_id", id, "err", err)
 			return

@@ -81,19 +81,7 @@ func (r *rings) stop(id tsunagu.ContactID) {
 // ("missed") and the caller is offered again right away, keeping their
 // place, rather than waiting out the timeout for a phone that said no.
 func (d *Dispatcher) ring(ctx context.Context, t *tenant, c *tsunagu.Contact) {
-	r, ok := d.Phone.(Ringer)
-	if !ok || c == nil {
-		return
-	}
-	rctx, cancel := context.WithCancel(ctx)
-	x := &ringing{cancel: cancel}
-	d.rings.add(c.ID, x)
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		defer cancel()
-		defer d.rings.remove(c.ID, x)
-		answered, err := r.Ring(rctx, c)
+	d.ringPhone(ctx, c, func(r Ringer, rctx context.Context, answered bool, err error) {
 		if err != nil {
 			if rctx.Err() != nil {
 				return // the offer ended (answered at the desk, timed out, cancelled)
@@ -115,6 +103,28 @@ func (d *Dispatcher) ring(ctx context.Context, t *tenant, c *tsunagu.Contact) {
 			d.log().Info("dispatch: desk phone answered too late", "contact_id", c.ID, "agent_id", c.AgentID, "err", err)
 			r.Release(c.ID)
 		}
+	})
+}
+
+// ringPhone rings c.AgentID's phone in the background when the Phone is a
+// Ringer — registered in d.rings so that stopRing cancels it, counted in
+// d.wg — and hands the outcome to then on that goroutine. An offer
+// (ring) and a consultation (ringConsult) differ only in what follows.
+func (d *Dispatcher) ringPhone(ctx context.Context, c *tsunagu.Contact, then func(r Ringer, rctx context.Context, answered bool, err error)) {
+	r, ok := d.Phone.(Ringer)
+	if !ok || c == nil {
+		return
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	x := &ringing{cancel: cancel}
+	d.rings.add(c.ID, x)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer cancel()
+		defer d.rings.remove(c.ID, x)
+		answered, err := r.Ring(rctx, c)
+		then(r, rctx, answered, err)
 	}()
 }
 

@@ -235,9 +235,18 @@ func (d *Dispatcher) transfer(ctx context.Context, p *tsunagu.Principal, id tsun
 			return nil, err
 		}
 	}
-	// Recorded before the engine acts, so contact:transferred comes before
-	// the offer it leads to. The contact keeps the first agent until it is
-	// offered: this event is theirs (their desk goes to wrap-up).
+	return d.requeue(ctx, tid, id, from, to, queue, target, extra)
+}
+
+// requeue records a blind transfer of contact id from agent from to queue
+// (and the resolved target agent when one was named) and has the engine
+// route it: the voice side
+// already has the caller waiting (music). Recorded before the engine acts,
+// so contact:transferred comes before the offer it leads to. The contact
+// keeps the first agent until it is offered: this event is theirs (their
+// desk goes to wrap-up). extra goes into the event's payload.
+func (d *Dispatcher) requeue(ctx context.Context, tid tsunagu.TenantID, id tsunagu.ContactID, from tsunagu.AgentID,
+	to tsunagu.TransferTarget, queue tsunagu.QueueID, target tsunagu.AgentID, extra map[string]any) (*tsunagu.Contact, error) {
 	payload := map[string]any{"kind": "blind", "from_agent": from, "to": to, "queue_id": queue}
 	if target != "" {
 		payload["agent_id"] = target
@@ -329,22 +338,13 @@ func (d *Dispatcher) Consult(ctx context.Context, p *tsunagu.Principal, id tsuna
 // would. The ringing ends with the consultation (finishConsult, consultGone
 // stop it) or with the dispatcher.
 func (d *Dispatcher) ringConsult(tid tsunagu.TenantID, c *tsunagu.Contact) {
-	r, ok := d.Phone.(Ringer)
 	d.mu.Lock()
 	base := d.ctx
 	d.mu.Unlock()
-	if !ok || base == nil {
+	if base == nil {
 		return
 	}
-	rctx, cancel := context.WithCancel(base)
-	x := &ringing{cancel: cancel}
-	d.rings.add(c.ID, x)
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		defer cancel()
-		defer d.rings.remove(c.ID, x)
-		answered, err := r.Ring(rctx, c)
+	d.ringPhone(base, c, func(_ Ringer, rctx context.Context, answered bool, err error) {
 		if (err == nil && !answered) || (err != nil && rctx.Err() != nil) {
 			return // the agent answers at the desk, or the consultation ended
 		}
@@ -363,7 +363,7 @@ func (d *Dispatcher) ringConsult(tid tsunagu.TenantID, c *tsunagu.Contact) {
 		if cr, can := d.Phone.(ConsultReleaser); answered && !ok && can {
 			cr.ReleaseConsult(c.ID) // answered as the consultation ended
 		}
-	}()
+	})
 }
 
 // ConsultReleaser is a Ringer that can hang up a desk phone answered for a
