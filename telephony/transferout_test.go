@@ -225,17 +225,8 @@ func TestTransferOut_BusyAndRefused(t *testing.T) {
 // who hangs up: the caller gets BYE and the contact ends "by":"outside".
 func TestDeskPhone_ReferNumber(t *testing.T) {
 	t.Parallel()
-	c := newDeskCenterWith(t, 10*time.Second, func(cfg *telephony.Config) {
-		cfg.Router.(*dispatch.Dispatcher).Outbound = deskTrunk{cfg.Store.(*sqlite.DB)}
-	}, "desk-701")
+	c, agent, port, uas := newReferOutCenter(t, "desk-701")
 	ctx := t.Context()
-	agent := c.agents["desk-701"]
-	port, uas := freePort(t, "udp", false), freePort(t, "udp", false)
-	_, err := c.db.SetTrunkOutbound(ctx, tenant, "trunk", &tsunagu.TrunkOutbound{Target: fmt.Sprintf("127.0.0.1:%d", port)})
-	must(t, err)
-	must(t, first(register(t, c.srv, "agent_register.xml", "desk-701", deskPassword, uas, "3600")))
-	_, err = c.d.SetAgentState(ctx, tenant, agent, tsunagu.StateChange{State: tsunagu.AgentAvailable})
-	must(t, err)
 
 	var wg sync.WaitGroup
 	var phoneErr, outErr, callerErr error
@@ -282,17 +273,8 @@ func TestDeskPhone_ReferNumber(t *testing.T) {
 // queue): the caller is not lost, and hears us until the end.
 func TestDeskPhone_ReferNumberPhoneGone(t *testing.T) {
 	t.Parallel()
-	c := newDeskCenterWith(t, 10*time.Second, func(cfg *telephony.Config) {
-		cfg.Router.(*dispatch.Dispatcher).Outbound = deskTrunk{cfg.Store.(*sqlite.DB)}
-	}, "desk-702")
+	c, agent, port, uas := newReferOutCenter(t, "desk-702")
 	ctx := t.Context()
-	agent := c.agents["desk-702"]
-	port, uas := freePort(t, "udp", false), freePort(t, "udp", false)
-	_, err := c.db.SetTrunkOutbound(ctx, tenant, "trunk", &tsunagu.TrunkOutbound{Target: fmt.Sprintf("127.0.0.1:%d", port)})
-	must(t, err)
-	must(t, first(register(t, c.srv, "agent_register.xml", "desk-702", deskPassword, uas, "3600")))
-	_, err = c.d.SetAgentState(ctx, tenant, agent, tsunagu.StateChange{State: tsunagu.AgentAvailable})
-	must(t, err)
 
 	var wg sync.WaitGroup
 	var phoneErr, outErr, callerErr error
@@ -323,4 +305,23 @@ func TestDeskPhone_ReferNumberPhoneGone(t *testing.T) {
 	if !strings.Contains(outTrace, "CANCEL sip:+81399990004@") {
 		t.Errorf("no CANCEL to the outside number:\n%s", tail(outTrace, 3000))
 	}
+}
+
+// newReferOutCenter is a desk-phone center whose trunk dials out to a
+// port the test's outside party (sipp) will take, with name's desk phone
+// registered (on uas) and its agent available.
+func newReferOutCenter(t *testing.T, name string) (c *deskCenter, agent tsunagu.AgentID, port, uas int) {
+	t.Helper()
+	c = newDeskCenterWith(t, 10*time.Second, func(cfg *telephony.Config) {
+		cfg.Router.(*dispatch.Dispatcher).Outbound = deskTrunk{cfg.Store.(*sqlite.DB)}
+	}, name)
+	ctx := t.Context()
+	agent = c.agents[name]
+	port, uas = freePort(t, "udp", false), freePort(t, "udp", false)
+	_, err := c.db.SetTrunkOutbound(ctx, tenant, "trunk", &tsunagu.TrunkOutbound{Target: fmt.Sprintf("127.0.0.1:%d", port)})
+	must(t, err)
+	must(t, first(register(t, c.srv, "agent_register.xml", name, deskPassword, uas, "3600")))
+	_, err = c.d.SetAgentState(ctx, tenant, agent, tsunagu.StateChange{State: tsunagu.AgentAvailable})
+	must(t, err)
+	return c, agent, port, uas
 }
