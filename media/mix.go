@@ -212,7 +212,7 @@ func (m *Mixer) Supervisor() (Leg, tsunagu.MonitorMode) {
 	return m.sup.leg, m.sup.mode
 }
 
-// onCallerAudio receives the caller's packets on the session's receiving
+// onCallerAudio receives the caller's packets on the session's pacer
 // goroutine: decoded into the caller's jitter buffer, which copies.
 func (m *Mixer) onCallerAudio(p []byte) {
 	if len(p) > len(m.dec) {
@@ -221,7 +221,7 @@ func (m *Mixer) onCallerAudio(p []byte) {
 	m.caller.push(m.codec.Decode(m.dec[:len(p)], p))
 }
 
-// onAgentAudio receives a PCMLeg's audio on its receiving goroutine.
+// onAgentAudio receives a PCMLeg's audio as its session receives it (pacer tick).
 func (m *Mixer) onAgentAudio(pcm []int16) {
 	m.fromAgent.push(pcm)
 	m.fromLeg.Add(1)

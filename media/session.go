@@ -111,7 +111,7 @@ func (s *Session) Stats() Stats {
 
 // OnAudio sets fn to receive the payload of every audio packet from the
 // remote (after latching), in the session's codec, in arrival order. fn runs
-// on the receiving goroutine: it must not block and must copy what it keeps.
+// on the session's pacer (Session.poll): it must not block and must copy what it keeps.
 // nil stops delivery. A Bridge uses it; DTMF still goes to DTMF().
 func (s *Session) OnAudio(fn func(payload []byte)) {
 	s.mu.Lock()

@@ -470,7 +470,7 @@ func (s *Server) deskReinvite(req *sip.Request, tx sip.ServerTransaction) bool {
 // sequence and timestamp, RFC 3550 §5.1).
 //
 // It is also a media.PCMLeg: the caller's mixer takes the phone's audio
-// decoded on the session's receiving goroutine and writes linear audio
+// decoded as the session receives it (its pacer's tick) and writes linear audio
 // straight into what the phone hears, without goroutines in between.
 type deskLeg struct {
 	sess   *media.Session
@@ -499,7 +499,7 @@ func newDeskLeg(sess *media.Session, closed <-chan struct{}) *deskLeg {
 	l := &deskLeg{sess: sess, in: make(chan []byte, 16), out: &frameQueue{}, closed: closed}
 	codec := sess.Params().Codec
 	pcma := codec == media.PCMA
-	var dec []int16 // the receiving goroutine's scratch
+	var dec []int16 // the receiver's scratch (one pacer tick at a time)
 	sess.OnAudio(func(p []byte) {
 		if fn := l.pcm.Load(); fn != nil {
 			if len(dec) < len(p) {
