@@ -74,6 +74,7 @@ type Session struct {
 	audio func(payload []byte) // OnAudio's receiver, under mu
 
 	sent, received, dtmfPackets, ignored, looped atomic.Int64
+	seq                                          seqCount // the remote's sequence numbers, for Lost
 
 	sendMu sync.Mutex
 	send   sendState
@@ -101,12 +102,18 @@ type Stats struct {
 	// remote echoes our media (a loop, RFC 3550 §8.2). They are dropped,
 	// never played to the other party as if the caller had said them.
 	Looped int64
+	// Lost counts the remote's packets that never arrived (or arrived too
+	// late to be told from a restart), by their sequence numbers (RFC 3550
+	// A.3): what the remote sent minus what we received.
+	Lost int64
 }
 
 // Stats returns the session's packet counts so far.
 func (s *Session) Stats() Stats {
-	return Stats{Sent: s.sent.Load(), Received: s.received.Load(), DTMF: s.dtmfPackets.Load(),
+	st := Stats{Sent: s.sent.Load(), Received: s.received.Load(), DTMF: s.dtmfPackets.Load(),
 		Ignored: s.ignored.Load(), Looped: s.looped.Load()}
+	st.Lost = max(0, s.seq.expected.Load()-st.Received-st.DTMF) // duplicates make it negative
+	return st
 }
 
 // OnAudio sets fn to receive the payload of every audio packet from the
@@ -171,6 +178,7 @@ func (s *Session) Run(ctx context.Context) error {
 	p.add(s)
 	<-ctx.Done()
 	p.remove(s)
+	lostPackets.Add(s.Stats().Lost)
 	s.sendMu.Lock()
 	s.send.stopped = true // a tick of the pacer already under way sends and reads nothing more
 	s.conn.Close()
@@ -306,6 +314,7 @@ func (s *Session) handle(b []byte, from netip.AddrPort) {
 		s.looped.Add(1)
 		return
 	}
+	s.seq.add(pkt.SSRC, pkt.SequenceNumber) // audio and DTMF share the numbering (RFC 4733 §2.1)
 	if int(pt) != s.params.DTMFPayloadType {
 		s.received.Add(1)
 		if fn != nil {

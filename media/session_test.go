@@ -135,7 +135,7 @@ func TestSession(t *testing.T) {
 	default:
 	}
 	st := s.Stats()
-	if st.Received != 1 || st.DTMF != 5 || st.Ignored < 2 {
+	if st.Received != 1 || st.DTMF != 5 || st.Ignored < 2 || st.Lost != 0 {
 		t.Errorf("stats %+v", st)
 	}
 }

@@ -166,7 +166,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	cancel()
 	mwg.Wait()
 	st := c.sess.Stats()
-	c.log.Info("call media", "rtp_sent", st.Sent, "rtp_received", st.Received, "dtmf_packets", st.DTMF, "rtp_ignored", st.Ignored)
+	c.log.Info("call media", "rtp_sent", st.Sent, "rtp_received", st.Received, "rtp_lost", st.Lost, "dtmf_packets", st.DTMF, "rtp_ignored", st.Ignored)
 }
 
 // admit checks an INVITE before anything is created: the dialled number

@@ -391,7 +391,7 @@ func (d *desk) run(caller *call) {
 	wg.Wait()
 	d.dialog.Close()
 	st := d.sess.Stats()
-	d.log.Info("desk phone media", "rtp_sent", st.Sent, "rtp_received", st.Received)
+	d.log.Info("desk phone media", "rtp_sent", st.Sent, "rtp_received", st.Received, "rtp_lost", st.Lost)
 }
 
 // deskInDialog finds the desk call of an in-dialog request from a phone.

@@ -280,7 +280,7 @@ wait:
 	cancel()
 	mwg.Wait()
 	st := c.sess.Stats()
-	c.log.Info("call media", "rtp_sent", st.Sent, "rtp_received", st.Received)
+	c.log.Info("call media", "rtp_sent", st.Sent, "rtp_received", st.Received, "rtp_lost", st.Lost)
 }
 
 // failReason names a final non-2xx answer to an outbound INVITE.

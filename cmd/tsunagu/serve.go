@@ -147,6 +147,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tsunagu_rtp_frames_skipped_total",
 		Help: "20 ms RTP frames the senders skipped because they woke up too late (the machine was overloaded)."},
 		func() float64 { return float64(media.Skipped()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tsunagu_rtp_packets_lost_total",
+		Help: "RTP packets the remotes of ended calls sent that never arrived (by sequence number, RFC 3550)."},
+		func() float64 { return float64(media.Lost()) }))
 	api := httpapi.New(httpapi.Config{
 		Store: db, Bus: bus, Log: log, Registry: reg, Version: versionString(),
 		SecureCookies: cfg.TLSCert != "", BodyLimit: cfg.BodyLimitBytes, SessionTTL: cfg.SessionTTL.Duration,
