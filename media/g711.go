@@ -34,12 +34,12 @@ func (c Codec) Encode(dst []byte, pcm []int16) []byte {
 	dst = dst[:len(pcm)]
 	if c == PCMA {
 		for i, s := range pcm {
-			dst[i] = LinearToALaw(s)
+			dst[i] = alawEnc[uint16(s)>>3]
 		}
 		return dst
 	}
 	for i, s := range pcm {
-		dst[i] = LinearToULaw(s)
+		dst[i] = ulawEnc[uint16(s)>>2]
 	}
 	return dst
 }
@@ -59,10 +59,26 @@ func (c Codec) Decode(dst []int16, b []byte) []int16 {
 
 var ulawTable, alawTable [256]int16
 
+// Encoding is a table lookup too. A-law reads 13 bits of a sample and
+// µ-law 14 (see LinearToALaw, LinearToULaw), so the sample's top 13 or 14
+// bits, sign included, index every distinct result: 8 KiB and 16 KiB that
+// stay in the cache, where the arithmetic was a tenth of the pacer's work
+// in the SIP benchmark (every packet to an agent or caller is encoded).
+var (
+	alawEnc [1 << 13]byte
+	ulawEnc [1 << 14]byte
+)
+
 func init() {
 	for i := range 256 {
 		ulawTable[i] = ULawToLinear(byte(i))
 		alawTable[i] = ALawToLinear(byte(i))
+	}
+	for i := range alawEnc {
+		alawEnc[i] = LinearToALaw(int16(uint16(i << 3)))
+	}
+	for i := range ulawEnc {
+		ulawEnc[i] = LinearToULaw(int16(uint16(i << 2)))
 	}
 }
 

@@ -84,3 +84,31 @@ func TestG711_SegmentMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// Encode's tables give what the functions compute, for every 16-bit sample.
+func TestG711_EncodeTablesMatchFunctions(t *testing.T) {
+	pcm := make([]int16, 1<<16)
+	for i := range pcm {
+		pcm[i] = int16(uint16(i))
+	}
+	for _, c := range []Codec{PCMA, PCMU} {
+		out := c.Encode(make([]byte, len(pcm)), pcm)
+		for i, s := range pcm {
+			want := LinearToULaw(s)
+			if c == PCMA {
+				want = LinearToALaw(s)
+			}
+			if out[i] != want {
+				t.Fatalf("%v: Encode(%d) = %#x, want %#x", c, s, out[i], want)
+			}
+		}
+	}
+}
+
+func BenchmarkEncodePCMA(b *testing.B) {
+	pcm := HoldMusic()[:frameSamples]
+	out := make([]byte, frameSamples)
+	for b.Loop() {
+		PCMA.Encode(out, pcm)
+	}
+}
