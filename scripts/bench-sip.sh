@@ -23,8 +23,13 @@ RATE=${RATE:-100}         # new calls per second
 CALLS=${CALLS:-3000}      # calls per run
 TALK=${TALK:-10000}       # ms an agent talks before hanging up (the issue asks 30 s; see docs/benchmarks.md)
 LOG_LEVEL=${LOG_LEVEL:-warn} # info: per-call media counts in the log, summed after the run (RTP loss)
-ECHO=${ECHO:-0}           # 1: both sipps also echo every RTP packet they receive (-rtp_echo), as
-                          # before Nov 26: our own packets come back (dropped as a loop) on both legs
+MEDIA=${MEDIA:-stream}    # stream: both sipps speak for the whole call (sipp's rtp_stream, a plain UDP
+                          # socket); pcap: play_pcap_audio once (7 s), as in the runs before MEDIA -- sipp sends
+                          # that from a raw socket per call, and every UDP packet on the machine
+                          # (ours too) is then offered to each of those sockets (raw_local_deliver:
+                          # 10 % of our CPU at 10 calls/s, a cost of the load generator)
+ECHO=${ECHO:-0}           # 1 (with MEDIA=pcap): both sipps also echo every RTP packet they receive
+                          # (-rtp_echo), as before Nov 26: our own packets come back on both legs
 BASE=${BASE:-25000}       # ports BASE..BASE+99 (SIP), RTP 30000-39999
 HTTP=127.0.0.1:$((BASE + 80))
 SIPADDR=127.0.0.1:$((BASE + 60))
@@ -42,6 +47,29 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 ln -s /usr/share/sip-tester "$work/pcap"
 SC=$PWD/telephony/testdata/sipp
+MSC=$SC # the caller and agent scenarios
+if [ "$MEDIA" = stream ]; then
+  # The speech of g711a.pcap (7.08 s of PCMA) as a raw file that rtp_stream
+  # loops in 20 ms packets until the call ends, from the port the SDP
+  # offers ([rtpstream_audio_port]: sipp's -mp socket).
+  python3 - "$work/speech.al" <<'PY'
+import struct, sys
+d = open("/usr/share/sip-tester/g711a.pcap", "rb").read()
+off, out = 24, bytearray()
+while off < len(d):
+    n = struct.unpack("<I", d[off + 8:off + 12])[0]
+    ip = d[off + 16 + 14:off + 16 + n]  # past the record header and Ethernet
+    out += ip[(ip[0] & 15) * 4 + 8 + 12:]  # past the IP, UDP and RTP headers
+    off += 16 + n
+open(sys.argv[1], "wb").write(out)
+PY
+  for f in bench_caller agent_bench_answer; do
+    sed -e 's/\[media_port\]/[rtpstream_audio_port]/' \
+      -e 's#<exec play_pcap_audio="pcap/g711a.pcap"/>#<exec rtp_stream="speech.al,-1,8"/>#' "$SC/$f.xml" > "$work/$f.xml"
+    grep -q rtp_stream "$work/$f.xml" || { echo "$f.xml: no play_pcap_audio to replace"; exit 1; }
+  done
+  MSC=$work
+fi
 cpu_of() { # utime+stime in seconds of the given pids
   local t=0; for p in "$@"; do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done
   echo "scale=2; $t / $(getconf CLK_TCK)" | bc
@@ -87,11 +115,11 @@ done
 
 echo "== agents' phones register and wait"
 UAS=$((BASE + 70))
-(cd "$work" && sipp -sf "$SC/agent_bench_answer.xml" -i 127.0.0.1 -p $UAS -mp 40000 "${echo_flag[@]}" -d "$TALK" \
+(cd "$work" && sipp -sf "$MSC/agent_bench_answer.xml" -i 127.0.0.1 -p $UAS -mp 40000 "${echo_flag[@]}" -d "$TALK" \
   -nostdin -bg -trace_msg -message_file "$work/agents_msgs.log" -trace_err -error_file "$work/agents_err.log" \
   -trace_stat -stf "$work/agents_stat.csv" -fd 1 > /dev/null 2>&1) || true
 sleep 0.5
-APID=$(pgrep -n -f "sipp -sf $SC/agent_bench_answer.xml -i 127.0.0.1 -p $UAS" || true); pids+=("$APID")
+APID=$(pgrep -n -f "sipp -sf $MSC/agent_bench_answer.xml -i 127.0.0.1 -p $UAS" || true); pids+=("$APID")
 # One sipp per agent: this sipp cannot take the digest user from a CSV field.
 regport=$((BASE + 100))
 for i in $(seq -w 1 "$AGENTS"); do echo "$i"; done | (cd "$work" && xargs -P 8 -I{} \
@@ -110,7 +138,7 @@ load_t0=$(cut -d' ' -f1 /proc/loadavg)
 if [ -n "$PPROF" ]; then # PROFILE=1: a CPU profile of the first PROFILE_SECONDS of the calls
   curl -sf -o "$work/cpu.pprof" "http://$PPROF/debug/pprof/profile?seconds=${PROFILE_SECONDS:-30}" &
 fi
-(cd "$work" && sipp -sf "$SC/bench_caller.xml" -s "$DID" -i 127.0.0.1 -p $((BASE + 72)) -mp 50000 "${echo_flag[@]}" \
+(cd "$work" && sipp -sf "$MSC/bench_caller.xml" -s "$DID" -i 127.0.0.1 -p $((BASE + 72)) -mp 50000 "${echo_flag[@]}" \
   -r "$RATE" -m "$CALLS" -l $((RATE * (TALK / 1000 + 30))) -nostdin -timeout $((CALLS / RATE + TALK / 1000 + 120))s \
   -trace_stat -stf "$work/callers_stat.csv" -fd 1 -trace_err -error_file "$work/callers_err.log" "$SIPADDR" > "$work/callers.out" 2>&1) || true
 cpu1=$(cpu_of "$TPID")
@@ -157,9 +185,10 @@ print("; ".join(out) or "no rings measured")
 PY
 # Peak bridged calls (contact:connected -> contact:ended, event log) and,
 # with LOG_LEVEL=info, the media counts of every call from its log lines:
-# what the callers' and agents' sipps sent (g711a.pcap, 236 packets each
-# leg unless the call ends first) against what reached us, and the
-# recorders' dropped frames.
+# what reached us from the callers' and agents' sipps (MEDIA=stream: 50
+# packets a second for as long as each leg lasts; pcap: 236 packets each
+# leg unless the call ends first), what we sent, and the recorders' and
+# mixers' dropped frames.
 python3 - "$work" "$HTTP" "$TOKEN" <<'PY' > "$work/media.txt"
 import json, sys, urllib.request, datetime
 work, http, token = sys.argv[1:4]
@@ -187,9 +216,9 @@ for line in open(f"{work}/tsunagu.log", errors="replace"):
     elif m == "call bridge": bridge.append(r)
     elif m == "recording stopped": rec.append(r)
 if media:
-    out.append(f"caller legs {len(media)}: received {sum(r['rtp_received'] for r in media)} RTP packets, sent {sum(r['rtp_sent'] for r in media)}")
+    out.append(f"caller legs {len(media)}: received {sum(r['rtp_received'] for r in media)} RTP packets, lost {sum(r.get('rtp_lost', 0) for r in media)}, sent {sum(r['rtp_sent'] for r in media)}")
 if desk:
-    out.append(f"agent phones {len(desk)}: received {sum(r['rtp_received'] for r in desk)} RTP packets, sent {sum(r['rtp_sent'] for r in desk)}")
+    out.append(f"agent phones {len(desk)}: received {sum(r['rtp_received'] for r in desk)} RTP packets, lost {sum(r.get('rtp_lost', 0) for r in desk)}, sent {sum(r['rtp_sent'] for r in desk)}")
 if bridge:
     out.append(f"mixers {len(bridge)}: {sum(r['from_agent'] for r in bridge)} frames from agents, {sum(r['to_agent'] for r in bridge)} to agents, dropped {sum(r['dropped'] for r in bridge)}")
 if rec:
@@ -236,13 +265,13 @@ kamailio -f "$work/kamailio.cfg" -P "$work/kamailio.pid" -DD -E > "$work/kamaili
 KPID=$!; pids+=("$KPID")
 sleep 1
 kill -0 "$KPID" 2>/dev/null || { echo "kamailio did not start:"; tail -5 "$work/kamailio.log"; exit 1; }
-(cd "$work" && sipp -sf "$SC/agent_bench_answer.xml" -i 127.0.0.1 -p $KUAS -mp 42000 "${echo_flag[@]}" -d "$TALK" -nostdin -bg > /dev/null 2>&1) || true
+(cd "$work" && sipp -sf "$MSC/agent_bench_answer.xml" -i 127.0.0.1 -p $KUAS -mp 42000 "${echo_flag[@]}" -d "$TALK" -nostdin -bg > /dev/null 2>&1) || true
 sleep 0.5
-KAPID=$(pgrep -n -f "sipp -sf $SC/agent_bench_answer.xml -i 127.0.0.1 -p $KUAS" || true); pids+=("$KAPID")
+KAPID=$(pgrep -n -f "sipp -sf $MSC/agent_bench_answer.xml -i 127.0.0.1 -p $KUAS" || true); pids+=("$KAPID")
 kpids() { echo "$KPID" $(pgrep -P "$KPID" || true); }
 kcpu0=$(cpu_of $(kpids))
 load_k0=$(cut -d' ' -f1 /proc/loadavg)
-(cd "$work" && sipp -sf "$SC/bench_caller.xml" -s callee -i 127.0.0.1 -p $((BASE + 73)) -mp 52000 "${echo_flag[@]}" \
+(cd "$work" && sipp -sf "$MSC/bench_caller.xml" -s callee -i 127.0.0.1 -p $((BASE + 73)) -mp 52000 "${echo_flag[@]}" \
   -r "$RATE" -m "$CALLS" -l $((RATE * (TALK / 1000 + 30))) -nostdin -timeout $((CALLS / RATE + TALK / 1000 + 120))s \
   -trace_stat -stf "$work/kam_stat.csv" -fd 1 "$KAM" > "$work/kam_callers.out" 2>&1) || true
 kcpu1=$(cpu_of $(kpids))
