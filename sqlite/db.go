@@ -59,14 +59,6 @@ type DB struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 
-	// ckpt folds the WAL into the main file beside the writer (checkpointer);
-	// commits counts the writer's commits, so an idle store skips it.
-	ckpt     *sql.DB
-	ckptDone chan struct{}
-	commits  atomic.Int64
-	// ckptInWriter asks the writer for one checkpoint (see checkpointer).
-	ckptInWriter atomic.Bool
-
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
 	// publish receives committed events (see SetPublish).
@@ -89,14 +81,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"temp_store(MEMORY)",
 		"cache_size(-32000)",
 	}
-	// The writer never checkpoints (a checkpoint inside a commit stalls
-	// the writes queued behind it); DB.checkpointer does, beside it.
-	w, r, dsn, err := openPair(path, pragmas, "wal_autocheckpoint(0)")
+	w, r, dsn, err := openPair(path, pragmas)
 	if err != nil {
 		return nil, err
 	}
 	db := &DB{path: path, dsn: dsn, w: w, r: newReader(r), Now: time.Now,
-		queue: make(chan *writeReq), stop: make(chan struct{}), writerDone: make(chan struct{}), ckptDone: make(chan struct{})}
+		queue: make(chan *writeReq), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -124,82 +114,23 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if db.ckpt, err = sql.Open("sqlite", dsn); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	db.ckpt.SetMaxOpenConns(1)
 	go db.writer()
-	go db.checkpointer()
 	return db, nil
 }
-
-// checkpointer copies committed pages from the WAL into the database file
-// every checkpointEvery while there are writes, on a connection of its
-// own. SQLite's automatic checkpoint (off on the writer, see Open) runs
-// inside the commit that crosses 1,000 pages: in the SIP benchmark at 100
-// calls a second that was ~3 times a second, each waiting on fsyncs of
-// 15–40 ms (recordings being synced at the same time), and every write
-// queued behind it — an offer's INVITE reached the agent's phone up to
-// 118 ms after the call was queued instead of ~2 ms. A PASSIVE checkpoint
-// takes no lock that writers or readers wait for.
-//
-// The WAL only starts over when a checkpoint has caught up with the last
-// commit; under back-to-back writes one running beside the writer never
-// quite does. When more than walBacklog frames are waiting, the writer
-// checkpoints once after its next commit (the few frames left: the pages
-// are mostly copied already), as SQLite would have, so the WAL stays
-// bounded. A checkpoint that fails (another process checkpointing) is
-// tried again a tick later; nothing is lost. Close folds the rest.
-func (db *DB) checkpointer() {
-	defer close(db.ckptDone)
-	t := time.NewTicker(checkpointEvery)
-	defer t.Stop()
-	var done int64
-	for {
-		select {
-		case <-t.C:
-		case <-db.stop:
-			return
-		}
-		n := db.commits.Load()
-		if n == done {
-			continue
-		}
-		done = n
-		var busy, log, copied int
-		if err := db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied); err == nil && log > walBacklog {
-			db.ckptInWriter.Store(true)
-		}
-	}
-}
-
-var (
-	// checkpointEvery is how often the checkpointer runs while there are writes.
-	checkpointEvery = 250 * time.Millisecond
-	// walBacklog is how many WAL frames (pages) make the writer checkpoint.
-	walBacklog = 4000
-)
 
 // openPair opens a database file twice over the CGO-free driver: a writer
 // limited to one connection (SQLite has one writer; serialising in Go beats
 // waiting in its busy handler, and BEGIN IMMEDIATE takes the write lock up
 // front so no reader-turned-writer deadlocks), and a query_only read pool
 // that WAL lets run beside it. The store and the search index share it.
-//
-// writerOnly pragmas apply to the writer's connection alone.
-func openPair(path string, pragmas []string, writerOnly ...string) (w, r *sql.DB, dsn string, err error) {
+func openPair(path string, pragmas []string) (w, r *sql.DB, dsn string, err error) {
 	q := url.Values{}
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
 	dsn = "file:" + path + "?" + q.Encode()
-	wdsn := dsn
-	for _, p := range writerOnly {
-		wdsn += "&_pragma=" + url.QueryEscape(p)
-	}
-	if w, err = sql.Open("sqlite", wdsn); err != nil {
+	if w, err = sql.Open("sqlite", dsn); err != nil {
 		return nil, nil, "", fmt.Errorf("open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
@@ -223,10 +154,6 @@ func (db *DB) Close() error {
 		close(db.stop)
 		if db.rollbackTo != nil { // the writer was started
 			<-db.writerDone
-		}
-		if db.ckpt != nil { // the checkpointer was started
-			<-db.ckptDone
-			db.ckpt.Close()
 		}
 		db.stmts.close()
 		for _, st := range []*sql.Stmt{db.insertEvent, db.savepoint, db.release, db.rollbackTo} {
@@ -497,10 +424,6 @@ func (db *DB) commitGroup(group []*writeReq) {
 	if err := sqlTx.Commit(); err != nil {
 		fail(fmt.Errorf("commit: %w", err))
 		return
-	}
-	db.commits.Add(1)
-	if db.ckptInWriter.CompareAndSwap(true, false) {
-		_, _ = db.w.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
 	}
 	db.stmts.prepareWanted(db.w) // the connection is free between transactions
 	// Publish in commit order before answering, and before the next group
