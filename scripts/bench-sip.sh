@@ -36,7 +36,7 @@ SIPADDR=127.0.0.1:$((BASE + 60))
 DID=0399990000
 PASS=bench-password-123
 
-for t in sipp:sip-tester kamailio:kamailio jq:jq curl:curl; do
+for t in sipp:sip-tester kamailio:kamailio rtpengine:rtpengine-daemon jq:jq curl:curl; do
   command -v "${t%%:*}" >/dev/null || { apt-get update -qq && apt-get install -y -qq "${t##*:}"; }
 done
 
@@ -227,16 +227,29 @@ print("; ".join(out))
 PY
 kill "$APID" 2>/dev/null || true
 
-echo "== kamailio: the same calls through a stateful proxy with dialog tracking"
-KAM=127.0.0.1:$((BASE + 80 + 1))
-KUAS=$((BASE + 90))
-cat > "$work/kamailio.cfg" <<KCFG
+# Kamailio between the same sipp caller and callee: kamailio_run NAME RTPE
+# (RTPE=1: rtpengine relays the media, userspace, Kamailio's rtpengine
+# module rewriting the SDP). Writes "completed failed cpu-seconds load0
+# load1" to $work/NAME.result; the CPU is Kamailio's processes' (and
+# rtpengine's).
+kamailio_run() {
+  local name=$1 rtpe=$2 off=$(( $2 * 5 ))
+  local kam=127.0.0.1:$((BASE + 81 + off)) kuas=$((BASE + 90 + off)) ng=127.0.0.1:$((BASE + 98))
+  local rtpe_load='' rtpe_invite='' rtpe_bye='' rtpe_reply=''
+  if [ "$rtpe" = 1 ]; then
+    rtpe_load="loadmodule \"rtpengine.so\"
+modparam(\"rtpengine\", \"rtpengine_sock\", \"udp:$ng\")"
+    rtpe_invite='rtpengine_offer("replace-origin replace-session-connection"); t_on_reply("answer");'
+    rtpe_bye='if (is_method("BYE")) rtpengine_delete();'
+    rtpe_reply='onreply_route[answer] { if (has_body("application/sdp")) rtpengine_answer("replace-origin replace-session-connection"); }'
+  fi
+  cat > "$work/$name.cfg" <<KCFG
 #!KAMAILIO
 debug=1
 log_stderror=yes
 fork=yes
 children=2
-listen=udp:$KAM
+listen=udp:$kam
 mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "tm.so"
 loadmodule "sl.so"
@@ -246,49 +259,70 @@ loadmodule "maxfwd.so"
 loadmodule "siputils.so"
 loadmodule "textops.so"
 loadmodule "dialog.so"
+$rtpe_load
 modparam("dialog", "dlg_flag", 4)
 modparam("dialog", "hash_size", 4096)
 request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
   if (has_totag()) {
-    if (loose_route()) { t_relay(); exit; }
+    if (loose_route()) { $rtpe_bye t_relay(); exit; }
     if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
     sl_send_reply("404", "Not here"); exit;
   }
   if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
-  if (is_method("INVITE")) { dlg_manage(); record_route(); }
-  \$du = "sip:127.0.0.1:$KUAS";
+  if (is_method("INVITE")) { dlg_manage(); record_route(); $rtpe_invite }
+  \$du = "sip:127.0.0.1:$kuas";
   if (!t_relay()) sl_reply_error();
 }
+$rtpe_reply
 KCFG
-kamailio -f "$work/kamailio.cfg" -P "$work/kamailio.pid" -DD -E > "$work/kamailio.log" 2>&1 &
-KPID=$!; pids+=("$KPID")
-sleep 1
-kill -0 "$KPID" 2>/dev/null || { echo "kamailio did not start:"; tail -5 "$work/kamailio.log"; exit 1; }
-(cd "$work" && sipp -sf "$MSC/agent_bench_answer.xml" -i 127.0.0.1 -p $KUAS -mp 42000 "${echo_flag[@]}" -d "$TALK" -nostdin -bg > /dev/null 2>&1) || true
-sleep 0.5
-KAPID=$(pgrep -n -f "sipp -sf $MSC/agent_bench_answer.xml -i 127.0.0.1 -p $KUAS" || true); pids+=("$KAPID")
-kpids() { echo "$KPID" $(pgrep -P "$KPID" || true); }
-kcpu0=$(cpu_of $(kpids))
-load_k0=$(cut -d' ' -f1 /proc/loadavg)
-(cd "$work" && sipp -sf "$MSC/bench_caller.xml" -s callee -i 127.0.0.1 -p $((BASE + 73)) -mp 52000 "${echo_flag[@]}" \
-  -r "$RATE" -m "$CALLS" -l $((RATE * (TALK / 1000 + 30))) -nostdin -timeout $((CALLS / RATE + TALK / 1000 + 120))s \
-  -trace_stat -stf "$work/kam_stat.csv" -fd 1 "$KAM" > "$work/kam_callers.out" 2>&1) || true
-kcpu1=$(cpu_of $(kpids))
-load_k1=$(cut -d' ' -f1 /proc/loadavg)
-ok_k=$(stat_col "$work/kam_stat.csv" "SuccessfulCall(C)")
-fail_k=$(stat_col "$work/kam_stat.csv" "FailedCall(C)")
+  local rpid=''
+  if [ "$rtpe" = 1 ]; then
+    rtpengine --config-file=none --table=-1 --interface=127.0.0.1 --listen-ng="$ng" --port-min=46000 --port-max=49999 \
+      --num-threads=2 --delete-delay=0 --foreground --log-stderr --log-level=${RTPE_LOG:-3} > "$work/rtpengine.log" 2>&1 &
+    rpid=$!; pids+=("$rpid")
+  fi
+  kamailio -f "$work/$name.cfg" -P "$work/$name.pid" -DD -E > "$work/$name.log" 2>&1 &
+  local kpid=$!; pids+=("$kpid")
+  sleep 1
+  kill -0 "$kpid" 2>/dev/null || { echo "kamailio did not start:"; tail -5 "$work/$name.log"; exit 1; }
+  [ -z "$rpid" ] || kill -0 "$rpid" 2>/dev/null || { echo "rtpengine did not start:"; tail -5 "$work/rtpengine.log"; exit 1; }
+  (cd "$work" && sipp -sf "$MSC/agent_bench_answer.xml" -i 127.0.0.1 -p "$kuas" -mp $((42000 + off)) "${echo_flag[@]}" -d "$TALK" -nostdin -bg > /dev/null 2>&1) || true
+  sleep 0.5
+  local uas; uas=$(pgrep -n -f "sipp -sf $MSC/agent_bench_answer.xml -i 127.0.0.1 -p $kuas" || true); pids+=("$uas")
+  kpids() { echo "$kpid" $(pgrep -P "$kpid" || true) $rpid; }
+  local c0 l0; c0=$(cpu_of $(kpids)); l0=$(cut -d' ' -f1 /proc/loadavg)
+  (cd "$work" && sipp -sf "$MSC/bench_caller.xml" -s callee -i 127.0.0.1 -p $((BASE + 73 + off)) -mp $((52000 + off)) "${echo_flag[@]}" \
+    -r "$RATE" -m "$CALLS" -l $((RATE * (TALK / 1000 + 30))) -nostdin -timeout $((CALLS / RATE + TALK / 1000 + 120))s \
+    -trace_stat -stf "$work/${name}_stat.csv" -fd 1 "$kam" > "$work/${name}_callers.out" 2>&1) || true
+  local c1 l1; c1=$(cpu_of $(kpids)); l1=$(cut -d' ' -f1 /proc/loadavg)
+  echo "$(stat_col "$work/${name}_stat.csv" "SuccessfulCall(C)") $(stat_col "$work/${name}_stat.csv" "FailedCall(C)") $(echo "$c1 - $c0" | bc) $l0 $l1" > "$work/$name.result"
+  kill "$uas" "$kpid" $rpid 2>/dev/null || true
+  wait "$kpid" $rpid 2>/dev/null || true
+}
 
-tcpu=$(echo "$cpu1 - $cpu0" | bc); kcpu=$(echo "$kcpu1 - $kcpu0" | bc)
+echo "== kamailio: the same calls through a stateful proxy with dialog tracking"
+kamailio_run kamailio 0
+read -r ok_k fail_k kcpu load_k0 load_k1 < "$work/kamailio.result"
+if [ "${RTPENGINE:-1}" = 1 ]; then
+  echo "== kamailio + rtpengine: the same, the media relayed (userspace)"
+  kamailio_run kamrtpe 1
+  read -r ok_r fail_r rcpu load_r0 load_r1 < "$work/kamrtpe.result"
+fi
+
+tcpu=$(echo "$cpu1 - $cpu0" | bc)
+per_cpu() { echo "scale=1; $1 / $2" | bc; }
 echo
-echo "== results ($CALLS calls at $RATE/s, $AGENTS agents, talk $TALK ms; $(nproc) cores)"
+echo "== results ($CALLS calls at $RATE/s, $AGENTS agents, talk $TALK ms, media $MEDIA; $(nproc) cores)"
 echo "tsunagu:  completed $ok_t, failed $fail_t, peak concurrent calls $peak_t"
 echo "          RSS $((rss0 / 1024)) MiB idle -> $((peak_rss / 1024)) MiB peak: $(( (peak_rss - rss0) / (peak_t > 0 ? peak_t : 1) )) KiB per active call"
 echo "          queue -> first ring: $(cat "$work/ring.txt")"
-echo "          CPU $tcpu s: $(echo "scale=1; $ok_t / $tcpu" | bc) completed calls per CPU-second"
-echo "kamailio: completed $ok_k, failed $fail_k; CPU $kcpu s: $(echo "scale=1; $ok_k / $kcpu" | bc) completed calls per CPU-second"
 echo "          $(cat "$work/media.txt")"
-echo "load average (1 min) at start/end: tsunagu $load_t0/$load_t1, kamailio $load_k0/$load_k1"
+echo "          CPU $tcpu s: $(per_cpu "$ok_t" "$tcpu") completed calls per CPU-second"
+echo "kamailio: completed $ok_k, failed $fail_k; CPU $kcpu s: $(per_cpu "$ok_k" "$kcpu") completed calls per CPU-second"
+[ -n "${ok_r:-}" ] && echo "kamailio + rtpengine: completed $ok_r, failed $fail_r; CPU $rcpu s: $(per_cpu "$ok_r" "$rcpu") completed calls per CPU-second"
+echo "load average (1 min) at start/end: tsunagu $load_t0/$load_t1, kamailio $load_k0/$load_k1${ok_r:+, kamailio + rtpengine $load_r0/$load_r1}"
 [ -n "$PPROF" ] && echo "CPU profile: go tool pprof -top $work/tsunagu $work/cpu.pprof"
 echo "ratio:    tsunagu / kamailio = $(echo "scale=3; ($ok_t / $tcpu) / ($ok_k / $kcpu)" | bc)"
+[ -n "${ok_r:-}" ] && echo "          tsunagu / (kamailio + rtpengine) = $(echo "scale=3; ($ok_t / $tcpu) / ($ok_r / $rcpu)" | bc)"
 echo "(work files in $work)"
