@@ -31,6 +31,7 @@ const (
 	EventTrunkCreated      EventType = "trunk:created"             // {"name","numbers"}
 	EventTrunkUpdated      EventType = "trunk:updated"             // {"name","numbers"}
 	EventPromptUploaded    EventType = "prompt:uploaded"           // {"name","seconds"}
+	EventPromptDeleted     EventType = "prompt:deleted"            // {"name"}
 	EventTrunkOutboundSet  EventType = "trunk:outbound_set"        // {"target","transport","allowed_prefixes","auth"}: outbound settings (never the secret)
 	EventCustomerCreated   EventType = "customer:created"          // {}
 	EventCustomerUpdated   EventType = "customer:updated"          // {"fields":[...]}

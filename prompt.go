@@ -45,6 +45,10 @@ type PromptStore interface {
 	// PromptAudio returns a prompt's 8 kHz µ-law samples; ENOTFOUND when
 	// the tenant has no such prompt.
 	PromptAudio(ctx context.Context, tenant TenantID, id PromptID) ([]byte, error)
+	// DeletePrompt removes a prompt nothing uses; prompt:deleted is its
+	// event. ENOTFOUND when the tenant has no such prompt; ECONFLICT,
+	// naming each use, while a number or an announcement plays it.
+	DeletePrompt(ctx context.Context, tenant TenantID, id PromptID) error
 	AnnouncementStore
 }
 

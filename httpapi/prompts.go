@@ -49,6 +49,16 @@ func (s *Server) listPrompts(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, http.StatusOK, List[tsunagu.Prompt]{Items: ps})
 }
 
+// deletePrompt removes a prompt nothing plays any more (409 naming each
+// use otherwise); the event log keeps who did it.
+func (s *Server) deletePrompt(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.DeletePrompt(r.Context(), principal(r).TenantID, tsunagu.PromptID(r.PathValue("id"))); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // promptAudio serves a prompt as the caller will hear it (8 kHz), as WAV
 // for the browser's audio element.
 func (s *Server) promptAudio(w http.ResponseWriter, r *http.Request) error {

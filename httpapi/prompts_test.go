@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"strings"
 	"testing"
 
 	"tsunagu"
@@ -72,5 +73,35 @@ func TestPrompts(t *testing.T) {
 	}
 	if res := e.login("b-admin").do("GET", "/api/v1/prompts/"+string(p.ID)+"/audio", nil); res.StatusCode != 404 {
 		t.Errorf("another tenant's prompt: %d", res.StatusCode)
+	}
+}
+
+// TestPrompts_Delete: an admin deletes a prompt nothing plays any more;
+// while an announcement plays it the answer is 409 naming the use, and an
+// operator may not delete at all.
+func TestPrompts_Delete(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login("a-admin")
+	var p tsunagu.Prompt
+	admin.do("POST", "/api/v1/prompts?name=お盆休み", wav(8000, 1, 1), "Content-Type", "audio/wav").json(&p)
+	admin.do("PUT", "/api/v1/announcements", map[string]any{"announcements": map[string]string{"wait": string(p.ID)}})
+	if pr := admin.do("DELETE", "/api/v1/prompts/"+string(p.ID), nil).problem(); pr.Code != tsunagu.ECONFLICT || pr.Field != "id" ||
+		!strings.Contains(pr.Detail, "announcement wait") {
+		t.Fatalf("in use: %+v", pr)
+	}
+	if res := e.login("a-agent").do("DELETE", "/api/v1/prompts/"+string(p.ID), nil); res.StatusCode != 403 {
+		t.Errorf("operator deleting: %d", res.StatusCode)
+	}
+	admin.do("PUT", "/api/v1/announcements", map[string]any{"announcements": map[string]string{}})
+	if res := admin.do("DELETE", "/api/v1/prompts/"+string(p.ID), nil); res.StatusCode != 204 {
+		t.Fatalf("delete: %d %s", res.StatusCode, res.body)
+	}
+	if res := admin.do("DELETE", "/api/v1/prompts/"+string(p.ID), nil); res.StatusCode != 404 {
+		t.Errorf("deleted twice: %d", res.StatusCode)
+	}
+	var list struct{ Items []tsunagu.Prompt }
+	admin.do("GET", "/api/v1/prompts", nil).json(&list)
+	if len(list.Items) != 0 {
+		t.Errorf("prompts after delete: %+v", list.Items)
 	}
 }

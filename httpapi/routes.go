@@ -60,6 +60,7 @@ func (s *Server) apiRoutes() []route {
 
 		{"GET", "/api/v1/prompts", admin, "List uploaded prompts (announcements in the center's own voice)", s.listPrompts},
 		{"POST", "/api/v1/prompts", admin, "Upload a prompt: a 16-bit PCM WAV body (?name=), kept as 8 kHz µ-law, at most 60 s", s.uploadPrompt},
+		{"DELETE", "/api/v1/prompts/{id}", admin, "Delete a prompt no number or announcement plays (409 naming each use otherwise; audited)", s.deletePrompt},
 		{"GET", "/api/v1/prompts/{id}/audio", admin, "A prompt as callers hear it, as 8 kHz WAV (preview)", s.promptAudio},
 		{"GET", "/api/v1/announcements", admin, "The fixed announcements an uploaded prompt may replace for the whole tenant, and the prompts that do", s.getAnnouncements},
 		{"PUT", "/api/v1/announcements", admin, "Replace the tenant's announcement prompts at once (left out: the built-in voice; audited)", s.setAnnouncements},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 
 	"tsunagu"
 )
@@ -69,6 +70,54 @@ func (db *DB) PromptAudio(ctx context.Context, tenant tsunagu.TenantID, id tsuna
 		return nil, fmt.Errorf("prompt audio: %w", err)
 	}
 	return audio, nil
+}
+
+// DeletePrompt removes a prompt that no number and no announcement plays.
+// In use, nothing changes and the error names every use: silently going
+// back to the built-in voice on a live number is not the admin's call to
+// miss.
+func (db *DB) DeletePrompt(ctx context.Context, tenant tsunagu.TenantID, id tsunagu.PromptID) error {
+	return db.write(ctx, func(tx *tx) error {
+		var name string
+		err := tx.QueryRowContext(ctx, `SELECT name FROM prompts WHERE tenant_id = ? AND id = ?`, tenant, id).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("Prompt")
+		} else if err != nil {
+			return fmt.Errorf("delete prompt: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT what FROM (
+			SELECT 'number ' || number || ' (greeting)' AS what, 1 AS g, number AS n, 1 AS k FROM trunk_numbers WHERE tenant_id = ?1 AND greeting_prompt = ?2
+			UNION ALL SELECT 'number ' || number || ' (menu)', 1, number, 2 FROM trunk_numbers WHERE tenant_id = ?1 AND menu_prompt = ?2
+			UNION ALL SELECT 'number ' || number || ' (closed)', 1, number, 3 FROM trunk_numbers WHERE tenant_id = ?1 AND closed_prompt = ?2
+			UNION ALL SELECT 'announcement ' || name, 2, name, 0 FROM announcements WHERE tenant_id = ?1 AND prompt_id = ?2)
+			ORDER BY g, n, k`, tenant, id)
+		if err != nil {
+			return fmt.Errorf("delete prompt: %w", err)
+		}
+		var uses []string
+		for rows.Next() {
+			var u string
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return fmt.Errorf("delete prompt: %w", err)
+			}
+			uses = append(uses, u)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("delete prompt: %w", err)
+		}
+		if len(uses) > 0 {
+			return &tsunagu.Error{Code: tsunagu.ECONFLICT, Field: "id",
+				Message: fmt.Sprintf("The prompt %q is in use: %s. Choose another prompt there first.", name, strings.Join(uses, ", "))}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM prompts WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
+			return fmt.Errorf("delete prompt: %w", err)
+		}
+		e := tsunagu.NewEvent(tenant, tsunagu.EventPromptDeleted, tx.now, map[string]any{"name": name})
+		e.Subject = string(id)
+		return tx.appendEvent(e)
+	})
 }
 
 // promptExists checks that the tenant has the prompt id (empty: nothing to

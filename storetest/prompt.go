@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"tsunagu"
@@ -50,6 +51,29 @@ func testPrompt(t *testing.T, s tsunagu.Store) {
 	if did.GreetingPrompt != p.ID {
 		t.Fatalf("did = %+v", did)
 	}
+
+	// Deleting: refused while a number or an announcement plays it (each
+	// use named, nothing removed), then gone, with its event.
+	must(t, s.SetAnnouncements(ctx, "a", map[tsunagu.Announcement]tsunagu.PromptID{tsunagu.AnnouncementWait: p.ID}))
+	err = s.DeletePrompt(ctx, "a", p.ID)
+	mustCode(t, err, tsunagu.ECONFLICT)
+	if msg := err.Error(); !strings.Contains(msg, "number +81355550000 (greeting)") || !strings.Contains(msg, "announcement wait") {
+		t.Fatalf("in use: %v", err)
+	}
+	if _, err := s.PromptAudio(ctx, "a", p.ID); err != nil {
+		t.Fatalf("refused delete removed the prompt: %v", err)
+	}
+	mustCode(t, s.DeletePrompt(ctx, "b", p.ID), tsunagu.ENOTFOUND) // another tenant's
+	must(t, s.SetAnnouncements(ctx, "a", nil))
+	tr.Numbers[0].GreetingPrompt = ""
+	must(t, s.UpdateTrunk(ctx, tr))
+	must(t, s.DeletePrompt(ctx, "a", p.ID))
+	_, err = s.PromptAudio(ctx, "a", p.ID)
+	mustCode(t, err, tsunagu.ENOTFOUND)
+	if e := lastEvent(t, s, "a"); e.Type != tsunagu.EventPromptDeleted || e.Subject != string(p.ID) {
+		t.Fatalf("last event = %+v", e)
+	}
+	mustCode(t, s.DeletePrompt(ctx, "a", p.ID), tsunagu.ENOTFOUND)
 }
 
 // testAnnouncements: uploaded prompts replace a number's menu and closed

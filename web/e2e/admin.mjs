@@ -45,8 +45,8 @@ const page = ctx.pages()[0] ?? (await ctx.newPage());
 page.setDefaultTimeout(20000);
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
-// The /me before login answers 401 and the refused save 400, by design.
-page.on('console', (m) => m.type() === 'error' && !/status of (401|400)/.test(m.text()) && errors.push(m.text()));
+// The /me before login answers 401, the refused save 400 and the delete of a prompt in use 409, by design.
+page.on('console', (m) => m.type() === 'error' && !/status of (401|400|409)/.test(m.text()) && errors.push(m.text()));
 try {
   await page.goto(base);
   await page.getByLabel('ユーザー名').fill('admin');
@@ -107,6 +107,19 @@ try {
   await ann.getByLabel('番号違い').selectOption({ label: '年末年始のご案内' });
   await ann.getByRole('button', { name: '保存' }).click();
   await ann.getByTestId('admin-status').filter({ hasText: '保存しました' }).waitFor();
+  // A prompt in use cannot be deleted (the server names the use); one
+  // uploaded by mistake can, after a confirmation.
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: '削除 年末年始のご案内' }).click();
+  await page.getByTestId('admin-status').filter({ hasText: 'announcement invalid' }).first().waitFor();
+  await page.getByLabel('名前').fill('間違えた録音');
+  await page.getByLabel('WAVファイル').setInputFiles({ name: 'oops.wav', mimeType: 'audio/wav', buffer: toneWAV(8000, 1) });
+  await page.getByRole('button', { name: 'アップロード' }).click();
+  await page.getByTestId('prompts').getByText('間違えた録音').waitFor();
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: '削除 間違えた録音' }).click();
+  await page.getByTestId('prompts').getByText('間違えた録音').waitFor({ state: 'detached' });
+  assert.match(await page.getByTestId('prompts').textContent(), /年末年始のご案内/);
   if (shots) await page.screenshot({ path: join(shots, 'admin-prompts.png'), fullPage: true });
 
   // Numbers: business hours; a span that cannot be is refused by the

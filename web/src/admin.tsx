@@ -617,6 +617,18 @@ function Prompts({ a }: { a: A }) {
               <td>
                 <audio controls preload="none" src={`/api/v1/prompts/${p.id}/audio`} aria-label={p.name} />
               </td>
+              <td>
+                <button
+                  class="link"
+                  aria-label={a.deletePrompt + ' ' + p.name}
+                  onClick={async () => {
+                    // The server refuses (409, naming each use) while a number or announcement plays it.
+                    if (confirm(a.deletePromptConfirm.replace('{name}', p.name)) && (await save.run(() => api('DELETE', '/prompts/' + p.id), a.deleted))) load();
+                  }}
+                >
+                  {a.deletePrompt}
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
