@@ -580,6 +580,7 @@ function Prompts({ a }: { a: A }) {
   const [prompts, setPrompts] = useState<Prompt[]>([]);
   const [name, setName] = useState('');
   const [file, setFile] = useState<File | null>(null);
+  const [fileKey, setFileKey] = useState(0); // a new file input after an upload: the chosen file is gone
   const save = useSave(a);
   const load = () => api<{ items: Prompt[] }>('GET', '/prompts').then((r) => setPrompts(r.items));
   useEffect(() => {
@@ -597,12 +598,14 @@ function Prompts({ a }: { a: A }) {
           if (!file) return;
           if (await save.run(() => upload('/prompts?name=' + encodeURIComponent(name), file, 'audio/wav'))) {
             setName('');
+            setFile(null);
+            setFileKey((k) => k + 1);
             load();
           }
         }}
       >
         <input aria-label={a.promptName} placeholder={a.promptName} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        <input type="file" accept=".wav,audio/wav" aria-label={a.promptFile} onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} />
+        <input key={fileKey} type="file" accept=".wav,audio/wav" aria-label={a.promptFile} onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} />
         <button type="submit" disabled={!file}>
           {a.upload}
         </button>
