@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SIP load benchmark (issue 4): sipp callers -> tsunagu -> sipp agent phones
 # (registered with digest, auto-answer), then the same sipp caller and callee
-# through Kamailio 5.6 as a stateful proxy with dialog tracking, on loopback.
+# through Kamailio 5.6 as a stateful proxy with dialog tracking, and through
+# Kamailio with rtpengine relaying the media (userspace), on loopback.
 #
 #   scripts/bench-sip.sh                       # defaults below
 #   AGENTS=600 RATE=100 CALLS=6000 TALK=30000 scripts/bench-sip.sh
@@ -9,11 +10,14 @@
 #                                   # (TSUNAGU_PPROF, off by default in serve)
 #   DIRECT=1 scripts/bench-sip.sh       # the number is a direct line (no greeting):
 #                                   # "from arrived" is then INVITE -> the agent's ring
+#   RTPENGINE=0 scripts/bench-sip.sh    # without the Kamailio + rtpengine run
+#   LOG_LEVEL=info scripts/bench-sip.sh # + RTP received/lost/sent, mixer and recorder drops
 #
 # Prints, for tsunagu: failed calls, peak concurrent calls, RSS per active
 # call, p99 queue -> agent's first ring (the INVITE reaching the phone), and
-# completed calls per CPU-second; for Kamailio: failed calls and completed
-# calls per CPU-second. Not part of the test command (it takes minutes).
+# completed calls per CPU-second; for Kamailio and Kamailio + rtpengine:
+# failed calls and completed calls per CPU-second. Not part of the test
+# command (it takes minutes).
 # Everything listens on 127.0.0.1 and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
