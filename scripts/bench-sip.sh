@@ -207,8 +207,11 @@ while True:
         if e["type"] == "contact:connected": marks.append((t, 1))
         elif e["type"] == "contact:ended": marks.append((t, -1))
 cur = peak = 0
-for _, d in sorted(marks):
-    cur += d; peak = max(peak, cur)
+last, area = None, 0.0  # seconds of conversation: bridged calls integrated over time
+for t, d in sorted(marks):
+    if last is not None: area += cur * (t - last)
+    last = t; cur += d; peak = max(peak, cur)
+open(f"{work}/bridged_seconds", "w").write(f"{area:.1f}")
 out = [f"peak bridged calls {peak}"]
 media, desk, bridge, rec = [], [], [], []
 for line in open(f"{work}/tsunagu.log", errors="replace"):
@@ -316,6 +319,9 @@ fi
 
 tcpu=$(echo "$cpu1 - $cpu0" | bc)
 per_cpu() { echo "scale=1; $1 / $2" | bc; }
+per_min() { echo "scale=1; 60000 * $1 / $2" | bc; } # ms of CPU per minute of conversation
+talk_k=$(echo "scale=1; $ok_k * $TALK / 1000" | bc) # the callee hangs up TALK ms after answering
+bridged_t=$(cat "$work/bridged_seconds")
 echo
 echo "== results ($CALLS calls at $RATE/s, $AGENTS agents, talk $TALK ms, media $MEDIA; $(nproc) cores)"
 echo "tsunagu:  completed $ok_t, failed $fail_t, peak concurrent calls $peak_t"
@@ -327,6 +333,7 @@ echo "kamailio: completed $ok_k, failed $fail_k; CPU $kcpu s: $(per_cpu "$ok_k" 
 [ -n "${ok_r:-}" ] && echo "kamailio + rtpengine: completed $ok_r, failed $fail_r; CPU $rcpu s: $(per_cpu "$ok_r" "$rcpu") completed calls per CPU-second"
 echo "load average (1 min) at start/end: tsunagu $load_t0/$load_t1, kamailio $load_k0/$load_k1${ok_r:+, kamailio + rtpengine $load_r0/$load_r1}"
 [ -n "$PPROF" ] && echo "CPU profile: go tool pprof -top $work/tsunagu $work/cpu.pprof"
+echo "CPU per minute of conversation: tsunagu $(per_min "$tcpu" "$bridged_t") ms ($bridged_t s bridged), kamailio $(per_min "$kcpu" "$talk_k") ms${ok_r:+, kamailio + rtpengine $(per_min "$rcpu" "$(echo "scale=1; $ok_r * $TALK / 1000" | bc)") ms}"
 echo "ratio:    tsunagu / kamailio = $(echo "scale=3; ($ok_t / $tcpu) / ($ok_k / $kcpu)" | bc)"
 [ -n "${ok_r:-}" ] && echo "          tsunagu / (kamailio + rtpengine) = $(echo "scale=3; ($ok_t / $tcpu) / ($ok_r / $rcpu)" | bc)"
 echo "(work files in $work)"
