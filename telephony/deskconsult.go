@@ -2,7 +2,6 @@ package telephony
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -444,19 +443,9 @@ func (s *Server) deskReplaces(d *desk, req *sip.Request, tx sip.ServerTransactio
 	}
 	d.referring.Lock()
 	defer d.referring.Unlock()
-	sub := true
-	var extra []sip.Header
-	if v := req.GetHeader("Refer-Sub"); v != nil && strings.EqualFold(strings.TrimSpace(v.Value()), "false") {
-		sub = false
-		extra = append(extra, sip.NewHeader("Refer-Sub", "false"))
-	}
-	s.respond(req, tx, 202, "Accepted", append(extra, s.contactHeader(req.Transport()))...)
+	sub, id := s.acceptRefer(req, tx)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	id := "0" // Event: refer;id= (RFC 3515 §2.4.6)
-	if req.CSeq() != nil {
-		id = fmt.Sprint(req.CSeq().SeqNo)
-	}
 	if sub {
 		d.notify(ctx, id, 100, "Trying", false)
 	}

@@ -113,18 +113,11 @@ func (s *Server) deskRefer(d *desk, req *sip.Request, tx sip.ServerTransaction) 
 	}
 	d.referring.Lock() // until the outcome is known (deskphone.go, run)
 	defer d.referring.Unlock()
-	sub := true
-	var extra []sip.Header
-	if v := req.GetHeader("Refer-Sub"); v != nil && strings.EqualFold(strings.TrimSpace(v.Value()), "false") {
-		sub = false
-		extra = append(extra, sip.NewHeader("Refer-Sub", "false"))
-	}
-	s.respond(req, tx, 202, "Accepted", append(extra, s.contactHeader(req.Transport()))...)
+	sub, id := s.acceptRefer(req, tx)
 
 	// Long enough for an outside number to ring out (transferout.go).
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second+DefaultTransferRingTimeout)
 	defer cancel()
-	id := fmt.Sprint(req.CSeq().SeqNo) // Event: refer;id= (RFC 3515 §2.4.6)
 	if sub {
 		d.notify(ctx, id, 100, "Trying", false)
 	}
@@ -297,4 +290,23 @@ func (d *desk) notify(ctx context.Context, id string, code int, reason string, f
 	if res.StatusCode >= 300 {
 		d.log.Info("sip notify refused", "sip_status", res.StatusCode)
 	}
+}
+
+// acceptRefer answers a REFER from a desk phone 202 Accepted and returns
+// whether the phone wants NOTIFYs of the outcome (not with Refer-Sub:
+// false, RFC 4488, which the 202 then echoes) and the id of their Event
+// header (RFC 3515 §2.4.6: the REFER's CSeq number).
+func (s *Server) acceptRefer(req *sip.Request, tx sip.ServerTransaction) (sub bool, id string) {
+	sub = true
+	var extra []sip.Header
+	if v := req.GetHeader("Refer-Sub"); v != nil && strings.EqualFold(strings.TrimSpace(v.Value()), "false") {
+		sub = false
+		extra = append(extra, sip.NewHeader("Refer-Sub", "false"))
+	}
+	s.respond(req, tx, 202, "Accepted", append(extra, s.contactHeader(req.Transport()))...)
+	id = "0"
+	if req.CSeq() != nil {
+		id = fmt.Sprint(req.CSeq().SeqNo)
+	}
+	return sub, id
 }
