@@ -16,6 +16,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"tsunagu"
+	"tsunagu/media"
 	"tsunagu/telephony"
 )
 
@@ -274,6 +275,21 @@ func (p *goPhone) notify() string {
 	}
 }
 
+// newConsultCenter: a center with two agents, the first's calls on a Go
+// phone (registered, available), the second's SIP account registered at
+// uas2 for a sipp phone the test starts (not yet available).
+func newConsultCenter(t *testing.T, first1, second string) (c *deskCenter, phone *goPhone, uas2 int) {
+	t.Helper()
+	c = newDeskCenter(t, 10*time.Second, first1, second)
+	phone = newGoPhone(t, c.srv, first1)
+	uas2 = freePort(t, "udp", false)
+	must(t, first(register(t, c.srv, "agent_register.xml", first1, deskPassword, phone.port, "3600")))
+	must(t, first(register(t, c.srv, "agent_register.xml", second, deskPassword, uas2, "3600")))
+	_, err := c.d.SetAgentState(t.Context(), tenant, c.agents[first1], tsunagu.StateChange{State: tsunagu.AgentAvailable})
+	must(t, err)
+	return c, phone, uas2
+}
+
 // TestDeskPhone_AttendedTransfer: the first agent's phone answers a trunk
 // caller, holds, calls the second agent by their SIP username (digest as
 // its own account), talks with them, and sends REFER with Replaces naming
@@ -283,14 +299,9 @@ func (p *goPhone) notify() string {
 // second agent's sipp phone (which echoes it back).
 func TestDeskPhone_AttendedTransfer(t *testing.T) {
 	t.Parallel()
-	c := newDeskCenter(t, 10*time.Second, "desk-701", "desk-702")
+	c, phone, uas2 := newConsultCenter(t, "desk-701", "desk-702")
 	a1, a2 := c.agents["desk-701"], c.agents["desk-702"]
-	phone := newGoPhone(t, c.srv, "desk-701")
-	uas2 := freePort(t, "udp", false)
-	must(t, first(register(t, c.srv, "agent_register.xml", "desk-701", deskPassword, phone.port, "3600")))
-	must(t, first(register(t, c.srv, "agent_register.xml", "desk-702", deskPassword, uas2, "3600")))
-	_, err := c.d.SetAgentState(t.Context(), tenant, a1, tsunagu.StateChange{State: tsunagu.AgentAvailable})
-	must(t, err)
+	var err error
 
 	var wg sync.WaitGroup
 	var e2, callerErr error
@@ -345,28 +356,10 @@ func TestDeskPhone_AttendedTransfer(t *testing.T) {
 	}
 
 	// The caller's audio reaches the second agent's phone, which echoes it.
-	var st telephony.CallStats
-	var looped int64
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(10 * time.Second)
-poll:
-	for {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			break poll
-		}
-		s, ok := c.srv.Stats(id)
-		ds, dok := c.srv.DeskStats(id)
-		if !ok || !dok {
-			break
-		}
-		st, looped = s, ds.Looped
-		if s.Bridge.ToLegVoiced >= 50 && ds.Looped >= 20 {
-			break
-		}
-	}
+	st, ds := waitMedia(c.srv, id, 10*time.Second, func(st telephony.CallStats, ds media.Stats) bool {
+		return st.Bridge.ToLegVoiced >= 50 && ds.Looped >= 20
+	})
+	looped := ds.Looped
 	t.Logf("caller->second agent: bridge %d voiced, the phone echoed %d", st.Bridge.ToLegVoiced, looped)
 	if st.Bridge.ToLegVoiced < 50 || looped < 20 {
 		t.Errorf("the caller's audio did not reach the second agent")
@@ -394,14 +387,9 @@ poll:
 // hold until the phone resumes, is back with the first agent.
 func TestDeskPhone_AttendedTransferCancelled(t *testing.T) {
 	t.Parallel()
-	c := newDeskCenter(t, 10*time.Second, "desk-801", "desk-802")
+	c, phone, uas2 := newConsultCenter(t, "desk-801", "desk-802")
 	a1, a2 := c.agents["desk-801"], c.agents["desk-802"]
-	phone := newGoPhone(t, c.srv, "desk-801")
-	uas2 := freePort(t, "udp", false)
-	must(t, first(register(t, c.srv, "agent_register.xml", "desk-801", deskPassword, phone.port, "3600")))
-	must(t, first(register(t, c.srv, "agent_register.xml", "desk-802", deskPassword, uas2, "3600")))
-	_, err := c.d.SetAgentState(t.Context(), tenant, a1, tsunagu.StateChange{State: tsunagu.AgentAvailable})
-	must(t, err)
+	var err error
 
 	// No call yet: nothing to consult about.
 	if code, _ := phone.call("desk-802", deskPassword); code != 403 {

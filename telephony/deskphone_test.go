@@ -13,6 +13,7 @@ import (
 
 	"tsunagu"
 	"tsunagu/dispatch"
+	"tsunagu/media"
 	"tsunagu/sqlite"
 	"tsunagu/telephony"
 )
@@ -66,6 +67,33 @@ type deskCenter struct {
 }
 
 const deskPassword = "correct horse battery"
+
+// waitMedia polls a bridged call's media counts and its desk leg's until
+// enough has passed (done) or within, or until the call is gone, and
+// returns the last counts seen.
+func waitMedia(srv *telephony.Server, id tsunagu.ContactID, within time.Duration, done func(telephony.CallStats, media.Stats) bool) (telephony.CallStats, media.Stats) {
+	var st telephony.CallStats
+	var ds media.Stats
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(within)
+	for {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			return st, ds
+		}
+		s, ok := srv.Stats(id)
+		d, dok := srv.DeskStats(id)
+		if !ok || !dok {
+			return st, ds
+		}
+		st, ds = s, d
+		if done(st, ds) {
+			return st, ds
+		}
+	}
+}
 
 // newDeskCenter is newCenter with routing, and one agent per username with
 // SIP credentials (password deskPassword).
@@ -248,28 +276,10 @@ func TestDeskPhone_Call(t *testing.T) {
 	// ends. The receivers: the phone's echo of our packets (desk Looped),
 	// the phone's own audio (desk Received, bridged voiced to the caller),
 	// the caller's echo of the phone's audio (caller Looped).
-	var callSt telephony.CallStats
-	var deskRecv, deskLooped int64
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(20 * time.Second)
-poll:
-	for {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			break poll
-		}
-		st, ok := c.srv.Stats(id)
-		ds, dok := c.srv.DeskStats(id)
-		if !ok || !dok {
-			break
-		}
-		callSt, deskRecv, deskLooped = st, ds.Received, ds.Looped
-		if st.Bridge.ToLegVoiced >= 50 && st.Bridge.FromLegVoiced >= 50 && st.RTP.Looped >= 20 && ds.Received >= 50 && ds.Looped >= 20 {
-			break
-		}
-	}
+	callSt, ds := waitMedia(c.srv, id, 20*time.Second, func(st telephony.CallStats, ds media.Stats) bool {
+		return st.Bridge.ToLegVoiced >= 50 && st.Bridge.FromLegVoiced >= 50 && st.RTP.Looped >= 20 && ds.Received >= 50 && ds.Looped >= 20
+	})
+	deskRecv, deskLooped := ds.Received, ds.Looped
 	t.Logf("caller->phone: bridge %d voiced, phone echoed %d of ours; phone->caller: desk received %d, bridge %d voiced, caller echoed %d",
 		callSt.Bridge.ToLegVoiced, deskLooped, deskRecv, callSt.Bridge.FromLegVoiced, callSt.RTP.Looped)
 	if callSt.Bridge.ToLegVoiced < 50 || deskLooped < 20 || deskRecv < 50 || callSt.Bridge.FromLegVoiced < 50 || callSt.RTP.Looped < 20 {
